@@ -1,0 +1,118 @@
+# wasmos: build and test.  GNU make.
+#
+#   make             build/release: the wasmos command, the spec runner, unit tests
+#   make test        unit and spec tests in the release and the asan builds
+#   make spec        spec tests, release build      make spec-asan   the same, asan build
+#   make bench       bench/run.sh                   make run         the demo (for now --help)
+#   make clean
+#
+# Two builds share the sources: build/release (-O2) and build/asan (sanitizers).
+# engine/ and lib/ are compiled freestanding (the hosted programs still link libc).
+# Every engine/*_test.c and lib/*_test.c is a program of its own, linked with them.
+# SHARED points at the shared folder with wasm-testsuite/ (default ../shared).
+# V=1 shows the commands.
+
+SHARED ?= ../shared
+TESTSUITE := $(SHARED)/wasm-testsuite
+
+CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -Iengine -Ilib -MMD -MP
+FLAGS_release := -O2
+FLAGS_asan := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDLIBS := -lm
+MODES := release asan
+
+Q := $(if $(V),,@)
+
+# engine/compile_stub.c stands in for compile.c until compile.c exists.
+ENGINE_SRCS := $(filter-out %_test.c,$(wildcard engine/*.c lib/*.c))
+ifneq ($(wildcard engine/compile.c),)
+ENGINE_SRCS := $(filter-out engine/compile_stub.c,$(ENGINE_SRCS))
+endif
+UNIT_SRCS := $(wildcard engine/*_test.c lib/*_test.c)
+HOSTED_SRCS := $(wildcard hosted/*.c)
+SPEC_SRCS := $(wildcard tests/spec/*.c)
+
+SPEC_NAMES := $(sort $(basename $(notdir $(wildcard $(TESTSUITE)/*.wast))))
+SPEC_JSON := $(foreach n,$(SPEC_NAMES),build/spec/$(n)/$(n).json)
+
+SETUP := build/.setup-done
+
+.PHONY: all test spec spec-asan bench run clean
+.DELETE_ON_ERROR:
+
+all: build/release/wasmos build/release/spec-runner $(UNIT_SRCS:%.c=build/release/test/%)
+
+# ---- per build mode ------------------------------------------------------------------
+# $(1) is the mode.  obj/ holds freestanding engine and lib objects; host/ the rest.
+define MODE_RULES
+ENGINE_OBJS_$(1) := $$(ENGINE_SRCS:%.c=build/$(1)/obj/%.o)
+UNIT_BINS_$(1) := $$(UNIT_SRCS:%.c=build/$(1)/test/%)
+ALL_OBJS += $$(ENGINE_OBJS_$(1)) $$(patsubst %.c,build/$(1)/host/%.o,$$(HOSTED_SRCS) $$(SPEC_SRCS) $$(UNIT_SRCS))
+
+build/$(1)/obj/%.o: %.c | $$(SETUP)
+	@mkdir -p $$(@D)
+	@$$(if $$(Q),echo "  CC      $$@")
+	$$(Q)$$(CC) $$(CFLAGS_BASE) $$(FLAGS_$(1)) -ffreestanding $$(CFLAGS) -c $$< -o $$@
+
+build/$(1)/host/%.o: %.c | $$(SETUP)
+	@mkdir -p $$(@D)
+	@$$(if $$(Q),echo "  CC      $$@")
+	$$(Q)$$(CC) $$(CFLAGS_BASE) $$(FLAGS_$(1)) $$(CFLAGS) -c $$< -o $$@
+
+build/$(1)/wasmos: $$(HOSTED_SRCS:%.c=build/$(1)/host/%.o) $$(ENGINE_OBJS_$(1))
+	@$$(if $$(Q),echo "  LD      $$@")
+	$$(Q)$$(CC) $$(FLAGS_$(1)) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
+
+build/$(1)/spec-runner: $$(SPEC_SRCS:%.c=build/$(1)/host/%.o) $$(ENGINE_OBJS_$(1))
+	@$$(if $$(Q),echo "  LD      $$@")
+	$$(Q)$$(CC) $$(FLAGS_$(1)) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
+
+ifneq ($$(UNIT_SRCS),)
+$$(UNIT_BINS_$(1)): build/$(1)/test/%: build/$(1)/host/%.o $$(ENGINE_OBJS_$(1))
+	@mkdir -p $$(@D)
+	@$$(if $$(Q),echo "  LD      $$@")
+	$$(Q)$$(CC) $$(FLAGS_$(1)) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
+endif
+endef
+$(foreach m,$(MODES),$(eval $(call MODE_RULES,$(m))))
+
+# ---- spec tests: .wast -> build/spec/NAME/NAME.json (+ its .wasm files) ----------------
+define SPEC_RULE
+build/spec/$(1)/$(1).json: $(TESTSUITE)/$(1).wast | $(SETUP)
+	@mkdir -p $$(@D)
+	$$(Q)wast2json $$< -o $$@
+endef
+$(foreach n,$(SPEC_NAMES),$(eval $(call SPEC_RULE,$(n))))
+
+check-testsuite:
+	@test -n "$(SPEC_NAMES)" || { echo "no .wast files in $(TESTSUITE) (set SHARED=...)" >&2; exit 1; }
+.PHONY: check-testsuite
+
+spec: build/release/spec-runner $(SPEC_JSON) | check-testsuite
+	$(Q)build/release/spec-runner $(SPEC_JSON)
+
+spec-asan: build/asan/spec-runner $(SPEC_JSON) | check-testsuite
+	$(Q)build/asan/spec-runner $(SPEC_JSON)
+
+# ---- everything ----------------------------------------------------------------------
+# tests/run.sh runs each command, reads its closing "N passed, N failed" line and sums.
+TEST_CMDS = $(foreach m,$(MODES),$(UNIT_BINS_$(m)) "build/$(m)/spec-runner $(SPEC_JSON)")
+
+test: $(foreach m,$(MODES),build/$(m)/spec-runner $(UNIT_BINS_$(m))) $(SPEC_JSON) | check-testsuite
+	$(Q)tests/run.sh $(TEST_CMDS)
+
+bench: all
+	$(Q)if [ -f bench/run.sh ]; then bash bench/run.sh; else echo "bench/run.sh does not exist yet"; fi
+
+run: build/release/wasmos
+	$(Q)build/release/wasmos --help
+
+$(SETUP): tools/setup.sh
+	@mkdir -p $(@D)
+	$(Q)sh tools/setup.sh
+	@touch $@
+
+clean:
+	rm -rf build
+
+-include $(ALL_OBJS:.o=.d)

@@ -1,0 +1,41 @@
+/* main.c: the `wasmos` command on Linux.  Today it has one subcommand, `run`, which
+ * calls one export of an import-free module; it will grow into the hosted kernel
+ * that boots a system of programs. */
+#include "hosted.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: wasmos COMMAND [ARGS...]\n"
+		"\n"
+		"wasmos is an operating system in which every program is WebAssembly.  This is\n"
+		"its hosted form on Linux, at an early stage: the kernel (processes, messages,\n"
+		"interfaces, WASI) is not here yet, so it runs single modules.\n"
+		"\n"
+		"Commands:\n"
+		"  run --invoke NAME FILE.wasm [ARGS...]\n"
+		"        load a module without imports, run its start function, call its\n"
+		"        export NAME with ARGS and print the results\n"
+		"\n"
+		"`wasmos run --help` tells more.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return HOSTED_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return HOSTED_EXIT_OK;
+	}
+	if (strcmp(argv[1], "run") == 0)
+		return hosted_run_main(argc - 1, argv + 1);
+	fprintf(stderr, "wasmos: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return HOSTED_EXIT_USAGE;
+}
