@@ -64,8 +64,15 @@ typedef struct compiler {
 
 	uint32_t *code;
 	uint32_t ncode, code_cap;
-	/* the dst word of the last emitted op, if it wrote the top operand's home */
+	/* Peephole trackers, valid only while the op they name is the last one
+	 * emitted and no label lies after it (forget() clears them):
+	 * last_dst: the dst word of an op that wrote the top operand's home;
+	 * last_const: a CONST32/CONST64 (its length in words in last_const_len);
+	 * last_cmp: a compare (plain or _IMM form, op number last_cmp_op). */
 	uint32_t last_dst;
+	uint32_t last_const, last_const_len;
+	uint32_t last_cmp, last_cmp_len;
+	int last_cmp_op;
 	bool oom;
 	int status;
 } compiler;
@@ -173,9 +180,14 @@ static uint32_t emit(compiler *c, uint32_t w)
 	return c->ncode++;
 }
 
+static void forget(compiler *c)
+{
+	c->last_dst = c->last_const = c->last_cmp = UINT32_MAX;
+}
+
 static void emit_op(compiler *c, int op)
 {
-	c->last_dst = UINT32_MAX;
+	forget(c);
 	emit(c, c->optab ? (uint32_t)c->optab[op] : (uint32_t)op);
 }
 
@@ -485,6 +497,18 @@ static bool lookup_numeric(uint8_t code, int *op, int *arity)
 	return false;
 }
 
+static bool is_fusable_cmp(int op)
+{
+	switch (op) {
+#define X_CMP(name, ...) case OP_##name:
+	ENG_CMP_BRANCH_OPS(X_CMP)
+#undef X_CMP
+	case OP_I32_EQZ:
+		return true;
+	}
+	return false;
+}
+
 static int compile_numeric(compiler *c, uint8_t code, int op, int arity)
 {
 	uint8_t in, out;
@@ -498,14 +522,85 @@ static int compile_numeric(compiler *c, uint8_t code, int op, int arity)
 	}
 	bool was_live = live(c);
 	uint32_t dst = push(c, out);
-	if (was_live) {
-		emit_op(c, op);
+	if (!was_live) return 0;
+	uint32_t k = c->last_const;
+	if (arity == 2 && op < ENG_NUM_BINARY && k != UINT32_MAX && b.loc == b.home &&
+	    k + c->last_const_len == c->ncode && c->code[k + 1] == b.home) {
+		/* b is the constant just emitted: take it inline instead */
+		uint32_t lo = c->code[k + 2], hi = c->code[k + 3], len = c->last_const_len;
+		c->ncode = k;
+		emit_op(c, op + ENG_NUM_BINARY);
 		uint32_t at = emit(c, dst);
 		emit(c, a.loc);
-		if (arity == 2) emit(c, b.loc);
+		emit(c, lo);
+		if (len == 4) emit(c, hi);
 		c->last_dst = at;
+		if (is_fusable_cmp(op)) {
+			c->last_cmp = k;
+			c->last_cmp_len = c->ncode - k;
+			c->last_cmp_op = op + ENG_NUM_BINARY;
+		}
+		return 0;
+	}
+	uint32_t start = c->ncode;
+	emit_op(c, op);
+	uint32_t at = emit(c, dst);
+	emit(c, a.loc);
+	if (arity == 2) emit(c, b.loc);
+	c->last_dst = at;
+	if (is_fusable_cmp(op)) {
+		c->last_cmp = start;
+		c->last_cmp_len = c->ncode - start;
+		c->last_cmp_op = op;
 	}
 	return 0;
+}
+
+/* The fused branch for compare op (plain or _IMM), or its inverse. */
+static int cmp_branch_op(int op, bool inverse)
+{
+	bool imm = op >= ENG_NUM_BINARY && op < 2 * ENG_NUM_BINARY;
+	int plain = imm ? op - ENG_NUM_BINARY : op;
+	switch (plain) {
+#define X_CMP(name, t, cop, inv)                                                       \
+	case OP_##name:                                                                \
+		if (inverse) return imm ? OP_BR_IF_##inv##_IMM : OP_BR_IF_##inv;       \
+		return imm ? OP_BR_IF_##name##_IMM : OP_BR_IF_##name;
+	ENG_CMP_BRANCH_OPS(X_CMP)
+#undef X_CMP
+	}
+	return -1;
+}
+
+/* Emits "branch if cond" (or "unless", when inverse) to label f, fusing the
+ * compare that just computed cond when there is one. */
+static void emit_cond_branch(compiler *c, const opnd *cond, bool inverse, ctrl *f, bool to_else)
+{
+	uint32_t k = c->last_cmp;
+	if (k != UINT32_MAX && cond->loc == cond->home && k + c->last_cmp_len == c->ncode &&
+	    c->code[k + 1] == cond->home) {
+		int cop = c->last_cmp_op;
+		uint32_t w[4];
+		uint32_t nw = c->last_cmp_len - 2; /* operands after op and dst */
+		for (uint32_t i = 0; i < nw; i++) w[i] = c->code[k + 2 + i];
+		c->ncode = k;
+		if (cop == OP_I32_EQZ) {
+			emit_op(c, inverse ? OP_BR_IF : OP_BR_UNLESS);
+			emit(c, w[0]);
+		} else {
+			emit_op(c, cmp_branch_op(cop, inverse));
+			for (uint32_t i = 0; i < nw; i++) emit(c, w[i]);
+		}
+	} else {
+		emit_op(c, inverse ? OP_BR_UNLESS : OP_BR_IF);
+		emit(c, cond->loc);
+	}
+	if (to_else) {
+		uint32_t at = emit(c, NO_FIXUP);
+		f->else_fixup = at + 1;
+	} else {
+		emit_target(c, f);
+	}
 }
 
 /* Reinterpretations are copies: the slot holds the bits already. */
@@ -612,7 +707,7 @@ static int compile_local_set(compiler *c, bool tee)
 		if (c->ncode == before && last != UINT32_MAX && v.loc == v.home &&
 		    c->code[last] == v.home) {
 			c->code[last] = slot;
-			c->last_dst = UINT32_MAX;
+			forget(c);
 		} else if (v.loc != slot) {
 			emit_op(c, t == ENG_I32 || t == ENG_F32 ? OP_COPY32 : OP_COPY);
 			emit(c, slot);
@@ -742,7 +837,7 @@ static int compile_end(compiler *c)
 	const uint8_t *res = f->results;
 	uint32_t nr = f->nresults;
 	c->nctrl--;
-	c->last_dst = UINT32_MAX;
+	forget(c);
 	for (uint32_t i = 0; i < nr; i++) CHECK(push_typed(c, res[i], 0, false));
 	return 0;
 }
@@ -766,13 +861,8 @@ static int compile_block_start(compiler *c, uint8_t kind)
 		f->loop_pc = c->ncode;
 		emit_op(c, OP_FUEL);
 	}
-	if (kind == CTRL_IF && was_live) {
-		emit_op(c, OP_BR_UNLESS);
-		emit(c, cond.loc);
-		uint32_t at = emit(c, NO_FIXUP);
-		f->else_fixup = at + 1;
-	}
-	c->last_dst = UINT32_MAX;
+	if (kind == CTRL_IF && was_live) emit_cond_branch(c, &cond, true, f, true);
+	forget(c);
 	return 0;
 }
 
@@ -796,7 +886,7 @@ static int compile_else(compiler *c)
 	c->slot_height = f->slot_height;
 	f->unreachable = false;
 	for (uint32_t i = 0; i < f->nparams; i++) CHECK(push_typed(c, f->params[i], 0, false));
-	c->last_dst = UINT32_MAX;
+	forget(c);
 	return 0;
 }
 
@@ -829,9 +919,7 @@ static int compile_br_if(compiler *c)
 		return 0;
 	}
 	if (f->kind != CTRL_FUNC && !label_needs_copies(c, f, n)) {
-		emit_op(c, OP_BR_IF);
-		emit(c, cond.loc);
-		emit_target(c, f);
+		emit_cond_branch(c, &cond, false, f, false);
 	} else {
 		emit_op(c, OP_BR_UNLESS);
 		emit(c, cond.loc);
@@ -840,7 +928,7 @@ static int compile_br_if(compiler *c)
 		c->code[skip] = c->ncode - skip;
 	}
 	for (uint32_t i = 0; i < n; i++) c->stack[c->sp - n + i].type = types[i];
-	c->last_dst = UINT32_MAX;
+	forget(c);
 	return 0;
 }
 
@@ -1187,6 +1275,8 @@ static int compile_instr(compiler *c, uint8_t code)
 		if (was_live) {
 			emitv(c, OP_CONST32, 2, (uint32_t[]){ dst, (uint32_t)v });
 			c->last_dst = c->ncode - 2;
+			c->last_const = c->ncode - 3;
+			c->last_const_len = 3;
 		}
 		return 0;
 	}
@@ -1198,6 +1288,8 @@ static int compile_instr(compiler *c, uint8_t code)
 		if (was_live) {
 			emitv(c, OP_CONST64, 3, (uint32_t[]){ dst, (uint32_t)v, (uint32_t)((uint64_t)v >> 32) });
 			c->last_dst = c->ncode - 3;
+			c->last_const = c->ncode - 4;
+			c->last_const_len = 4;
 		}
 		return 0;
 	}
@@ -1210,6 +1302,8 @@ static int compile_instr(compiler *c, uint8_t code)
 		if (was_live) {
 			emitv(c, OP_CONST32, 2, (uint32_t[]){ dst, v });
 			c->last_dst = c->ncode - 2;
+			c->last_const = c->ncode - 3;
+			c->last_const_len = 3;
 		}
 		return 0;
 	}
@@ -1223,6 +1317,8 @@ static int compile_instr(compiler *c, uint8_t code)
 		if (was_live) {
 			emitv(c, OP_CONST64, 3, (uint32_t[]){ dst, (uint32_t)v, (uint32_t)(v >> 32) });
 			c->last_dst = c->ncode - 3;
+			c->last_const = c->ncode - 4;
+			c->last_const_len = 4;
 		}
 		return 0;
 	}
@@ -1409,7 +1505,7 @@ int eng_compile_func(eng_module *m, uint32_t index, eng_error *err)
 	c->p = m->bytes + fd->body_offset;
 	c->end = c->p + fd->body_len;
 	c->optab = eng_exec_op_table();
-	c->last_dst = UINT32_MAX;
+	forget(c);
 	int rc = read_locals(c, t);
 	if (!rc) rc = push_ctrl(c, CTRL_FUNC, t->params, t->nparams, t->results, t->nresults);
 	while (!rc && c->nctrl > 0) {

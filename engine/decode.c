@@ -168,8 +168,7 @@ static int rd_count(dec *d, uint32_t *out)
 {
 	TRY(rd_u32(d, out));
 	if (*out > d->end - d->pos)
-		return malformed(d, d->pos, d->end == d->len ? "unexpected end"
-				 : "unexpected end of section or function");
+		return eof(d);
 	return 0;
 }
 

@@ -49,7 +49,11 @@ static int exec(eng_thread *t, const int32_t **table_out)
 	static const int32_t op_table[OP_COUNT_] = {
 #define X_LBL(code, name, ...) [OP_##name] = (int32_t)((const char *)&&L_##name - (const char *)&&L_UNREACHABLE),
 #define X_LBL_S(name, n) [OP_##name] = (int32_t)((const char *)&&L_##name - (const char *)&&L_UNREACHABLE),
+#define X_LBL_IMM(code, name, ...) X_LBL_S(name##_IMM, 0)
+#define X_LBL_CMPBR(name, ...) X_LBL_S(BR_IF_##name, 0) X_LBL_S(BR_IF_##name##_IMM, 0)
 		ENG_BINARY_OPS(X_LBL)
+		ENG_BINARY_OPS(X_LBL_IMM)
+		ENG_CMP_BRANCH_OPS(X_LBL_CMPBR)
 		ENG_UNARY_OPS(X_LBL)
 		ENG_SAT_OPS(X_LBL)
 		ENG_TRUNC_OPS(X_LBL)
@@ -59,6 +63,8 @@ static int exec(eng_thread *t, const int32_t **table_out)
 		ENG_SPECIAL_OPS(X_LBL_S)
 #undef X_LBL
 #undef X_LBL_S
+#undef X_LBL_IMM
+#undef X_LBL_CMPBR
 	};
 	const char *op_base = (const char *)&&L_UNREACHABLE;
 	if (table_out) { *table_out = op_table; return 0; }
@@ -97,6 +103,33 @@ dispatch:
 	}
 	ENG_BINARY_OPS(X_BIN)
 #undef X_BIN
+	/* the second operand inline: one word, or two for 64-bit operands */
+#define WIDE(field) (sizeof(fp->field) == 8)
+#define IMM_AT(i, field) \
+	((eng_slot){ .u64 = (uint64_t)pc[i] | (WIDE(field) ? (uint64_t)pc[(i) + 1] << 32 : 0) }).field
+#define X_BIN_IMM(wc, name, in, out, expr)                                    \
+	CASE(name##_IMM) {                                                    \
+		__typeof__(fp->in) a = R(2).in, b = IMM_AT(3, in);            \
+		R(1).out = (expr);                                            \
+		pc += 4 + WIDE(in);                                           \
+		NEXT();                                                       \
+	}
+	ENG_BINARY_OPS(X_BIN_IMM)
+#undef X_BIN_IMM
+#define X_CMPBR(name, t, cop, inv)                                            \
+	CASE(BR_IF_##name) {                                                  \
+		if (R(1).t cop R(2).t) pc += 3 + (int32_t)pc[3];              \
+		else pc += 4;                                                 \
+		NEXT();                                                       \
+	}                                                                     \
+	CASE(BR_IF_##name##_IMM) {                                            \
+		const int off_ = 3 + WIDE(t);                                 \
+		if (R(1).t cop IMM_AT(2, t)) pc += off_ + (int32_t)pc[off_];  \
+		else pc += off_ + 1;                                          \
+		NEXT();                                                       \
+	}
+	ENG_CMP_BRANCH_OPS(X_CMPBR)
+#undef X_CMPBR
 #define X_UN(wc, name, in, out, expr)                                         \
 	CASE(name) {                                                          \
 		__typeof__(fp->in) a = R(2).in;                               \

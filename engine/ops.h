@@ -85,6 +85,30 @@
 	X(0x65, F64_LE, f64, u32, a <= b)                                         \
 	X(0x66, F64_GE, f64, u32, a >= b)
 
+/* Compare-and-branch fusions: a compare whose only use is br_if or if.
+ * X(compare OP, operand type, C operator, the inverse compare) */
+#define ENG_CMP_BRANCH_OPS(X)                                                     \
+	X(I32_EQ, u32, ==, I32_NE)                                                \
+	X(I32_NE, u32, !=, I32_EQ)                                                \
+	X(I32_LT_S, i32, <, I32_GE_S)                                             \
+	X(I32_LT_U, u32, <, I32_GE_U)                                             \
+	X(I32_GT_S, i32, >, I32_LE_S)                                             \
+	X(I32_GT_U, u32, >, I32_LE_U)                                             \
+	X(I32_LE_S, i32, <=, I32_GT_S)                                            \
+	X(I32_LE_U, u32, <=, I32_GT_U)                                            \
+	X(I32_GE_S, i32, >=, I32_LT_S)                                            \
+	X(I32_GE_U, u32, >=, I32_LT_U)                                            \
+	X(I64_EQ, u64, ==, I64_NE)                                                \
+	X(I64_NE, u64, !=, I64_EQ)                                                \
+	X(I64_LT_S, i64, <, I64_GE_S)                                             \
+	X(I64_LT_U, u64, <, I64_GE_U)                                             \
+	X(I64_GT_S, i64, >, I64_LE_S)                                             \
+	X(I64_GT_U, u64, >, I64_LE_U)                                             \
+	X(I64_LE_S, i64, <=, I64_GT_S)                                            \
+	X(I64_LE_U, u64, <=, I64_GT_U)                                            \
+	X(I64_GE_S, i64, >=, I64_LT_S)                                            \
+	X(I64_GE_U, u64, >=, I64_LT_U)
+
 /* dst = OP a: words op, dst, a */
 #define ENG_UNARY_OPS(X)                                                          \
 	X(0x45, I32_EQZ, u32, u32, a == 0)                                        \
@@ -231,10 +255,19 @@
 	X(REF_IS_NULL, 2)    /* dst, src */                                       \
 	X(REF_FUNC, 2)       /* dst, function index */
 
+/* Every binary op also has an _IMM form whose second operand is an immediate
+ * (words op, dst, a, imm [, imm high word for 64-bit operands]); it must directly
+ * follow the plain forms in the enum (OP_x_IMM == OP_x + ENG_NUM_BINARY).
+ * Fused compare-branches: BR_IF_x (words op, a, b, offset) and BR_IF_x_IMM (words
+ * op, a, imm [, imm high], offset). */
 enum {
 #define ENG_OP_ENUM_NUM(code, name, ...) OP_##name,
+#define ENG_OP_ENUM_IMM(code, name, ...) OP_##name##_IMM,
+#define ENG_OP_ENUM_CMPBR(name, ...) OP_BR_IF_##name, OP_BR_IF_##name##_IMM,
 #define ENG_OP_ENUM_SPECIAL(name, n) OP_##name,
 	ENG_BINARY_OPS(ENG_OP_ENUM_NUM)
+	ENG_BINARY_OPS(ENG_OP_ENUM_IMM)
+	ENG_CMP_BRANCH_OPS(ENG_OP_ENUM_CMPBR)
 	ENG_UNARY_OPS(ENG_OP_ENUM_NUM)
 	ENG_SAT_OPS(ENG_OP_ENUM_NUM)
 	ENG_TRUNC_OPS(ENG_OP_ENUM_NUM)
@@ -243,8 +276,12 @@ enum {
 	ENG_STORE_OPS(ENG_OP_ENUM_NUM)
 	ENG_SPECIAL_OPS(ENG_OP_ENUM_SPECIAL)
 #undef ENG_OP_ENUM_NUM
+#undef ENG_OP_ENUM_IMM
+#undef ENG_OP_ENUM_CMPBR
 #undef ENG_OP_ENUM_SPECIAL
 	OP_COUNT_
 };
+
+#define ENG_NUM_BINARY (OP_I32_ADD_IMM - OP_I32_ADD)
 
 #endif
