@@ -19,7 +19,7 @@
 #include "module.h"
 #include "code.h"
 #include "ops.h"
-#include "limits.h"
+#include "defaults.h"
 
 enum { CTRL_FUNC, CTRL_BLOCK, CTRL_LOOP, CTRL_IF, CTRL_ELSE };
 #define T_UNKNOWN 0   /* the bottom type of unreachable code */

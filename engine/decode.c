@@ -19,7 +19,7 @@
 #include <stdarg.h>
 
 #include "fmt.h"
-#include "limits.h"
+#include "defaults.h"
 #include "mem.h"
 
 /* A 32-bit memory holds at most 65536 pages of 64 KiB. */

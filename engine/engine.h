@@ -91,7 +91,7 @@ const char *eng_error_text(int code);
 
 /* ---- limits ---------------------------------------------------------------------- */
 
-/* Zero in a field means "the default" (see engine/limits.h). */
+/* Zero in a field means "the default" (see engine/defaults.h). */
 typedef struct eng_limits {
 	uint32_t max_call_depth;   /* Wasm frames on one thread */
 	uint32_t max_stack_slots;  /* 8-byte value slots on one thread */

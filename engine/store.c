@@ -6,7 +6,7 @@
  * declared maximum and the store's limits.
  */
 #include "runtime.h"
-#include "limits.h"
+#include "defaults.h"
 
 static void limits_fill(eng_limits *l)
 {

@@ -8,7 +8,7 @@
  */
 #include "runtime.h"
 #include "code.h"
-#include "limits.h"
+#include "defaults.h"
 
 eng_thread *eng_thread_new(eng_store *s, const eng_limits *limits)
 {

@@ -1,6 +1,6 @@
-/* limits.h: the engine's default limits and fixed sizes, in one place. */
-#ifndef WASMOS_ENGINE_LIMITS_H
-#define WASMOS_ENGINE_LIMITS_H
+/* defaults.h: the engine's default limits and fixed sizes, in one place. */
+#ifndef WASMOS_ENGINE_DEFAULTS_H
+#define WASMOS_ENGINE_DEFAULTS_H
 
 /* Wasm frames on one thread: deep enough for real recursive programs, shallow
  * enough that runaway recursion traps in well under a second. */
