@@ -857,10 +857,8 @@ static int compile_block_start(compiler *c, uint8_t kind)
 	CHECK(push_ctrl(c, kind, params, np, results, nr));
 	for (uint32_t i = 0; i < np; i++) CHECK(push_typed(c, params[i], 0, false));
 	ctrl *f = &c->ctrls[c->nctrl - 1];
-	if (kind == CTRL_LOOP && was_live) {
-		f->loop_pc = c->ncode;
-		emit_op(c, OP_FUEL);
-	}
+	/* a loop's head is a label: no peephole may reach across it */
+	if (kind == CTRL_LOOP) f->loop_pc = c->ncode;
 	if (kind == CTRL_IF && was_live) emit_cond_branch(c, &cond, true, f, true);
 	forget(c);
 	return 0;

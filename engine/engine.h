@@ -160,7 +160,9 @@ typedef struct eng_extern {
 
 /* limits may be NULL (defaults).  Returns NULL when the allocator refuses. */
 eng_store *eng_store_new(const eng_alloc *a, const eng_limits *limits);
-/* Frees every object made in the store.  Modules are not owned by the store. */
+/* Frees every object made in the store.  Modules are not owned by the store, and
+ * must outlive every store they were instantiated in (even by a failed
+ * eng_instantiate, which leaves its partial instance in the store). */
 void eng_store_free(eng_store *s);
 
 /* Host functions.  A host function reads its arguments and writes its results, then

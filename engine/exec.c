@@ -36,6 +36,20 @@
 
 #define TRAP(r) do { trap_reason = (r); goto trap; } while (0)
 
+/* Jumps by the offset word at pc.  Every backward branch goes to a loop head and
+ * pays one unit of fuel; with none left the thread stops on the branch instruction
+ * itself (at `ins`), which re-runs on resume: branches write nothing, so that is
+ * safe, and the unit is charged then. */
+#define JUMP(ins)                                                             \
+	do {                                                                  \
+		int32_t off_j = (int32_t)*pc;                                 \
+		if (off_j < 0) {                                              \
+			if (UNLIKELY(fuel <= 0)) { pc = (ins); goto out_of_fuel; } \
+			fuel--;                                               \
+		}                                                             \
+		pc += off_j;                                                  \
+	} while (0)
+
 #define LOAD_MEM()                                                    \
 	do {                                                          \
 		eng_memory *m0_ = inst->mem0;                         \
@@ -118,13 +132,13 @@ dispatch:
 #undef X_BIN_IMM
 #define X_CMPBR(name, t, cop, inv)                                            \
 	CASE(BR_IF_##name) {                                                  \
-		if (R(1).t cop R(2).t) pc += 3 + (int32_t)pc[3];              \
+		if (R(1).t cop R(2).t) { pc += 3; JUMP(pc - 3); }             \
 		else pc += 4;                                                 \
 		NEXT();                                                       \
 	}                                                                     \
 	CASE(BR_IF_##name##_IMM) {                                            \
 		const int off_ = 3 + WIDE(t);                                 \
-		if (R(1).t cop IMM_AT(2, t)) pc += off_ + (int32_t)pc[off_];  \
+		if (R(1).t cop IMM_AT(2, t)) { pc += off_; JUMP(pc - off_); } \
 		else pc += off_ + 1;                                          \
 		NEXT();                                                       \
 	}
@@ -352,29 +366,25 @@ dispatch:
 
 	/* ---- control ---- */
 	CASE(BR) {
-		pc += 1 + (int32_t)pc[1];
+		pc += 1;
+		JUMP(pc - 1);
 		NEXT();
 	}
 	CASE(BR_IF) {
-		if (R(1).u32) pc += 2 + (int32_t)pc[2];
+		if (R(1).u32) { pc += 2; JUMP(pc - 2); }
 		else pc += 3;
 		NEXT();
 	}
 	CASE(BR_UNLESS) {
-		if (!R(1).u32) pc += 2 + (int32_t)pc[2];
+		if (!R(1).u32) { pc += 2; JUMP(pc - 2); }
 		else pc += 3;
 		NEXT();
 	}
 	CASE(BR_TABLE) {
+		const uint32_t *ins = pc;
 		uint32_t i = R(1).u32, n = pc[2];
-		const uint32_t *o = pc + 3 + (i < n ? i : n);
-		pc = o + (int32_t)*o;
-		NEXT();
-	}
-	CASE(FUEL) {
-		if (UNLIKELY(fuel <= 0)) goto out_of_fuel;
-		fuel--;
-		pc += 1;
+		pc += 3 + (i < n ? i : n);
+		JUMP(ins);
 		NEXT();
 	}
 	CASE(CALL) {
@@ -429,6 +439,8 @@ do_call:
 		t->caller = inst;
 		int rc = eng_thread_call_host(t, callee, base);
 		if (rc == ENG_HOST_OK) {
+			/* the host may have changed the fuel, the memory or the slots */
+			fuel = t->fuel;
 			fp = t->slots + frames[nframes - 1].fp;
 			LOAD_MEM();
 			NEXT();

@@ -9,10 +9,6 @@
 #include "engine.h"
 #include "testing.h"
 
-/* Tests of bugs not yet fixed are built only when this is 1. */
-#ifndef ENG_TEST_KNOWN_BUGS
-#define ENG_TEST_KNOWN_BUGS 0
-#endif
 
 /* mem.wat:
  * (module
@@ -463,9 +459,7 @@ static int test_instantiate_out_of_memory_is_clean(void)
 	return 0;
 }
 
-#if ENG_TEST_KNOWN_BUGS
-/* KNOWN BUG, reported, disabled until fixed (build with -DENG_TEST_KNOWN_BUGS=1 to
- * run it): eng_host_func_new returns a function without its name when the name's
+/* Regression: eng_host_func_new returns a function without its name when the name's
  * copy cannot be allocated, so an allocation fails and nobody hears of it (and the
  * backtraces lose the name).  Every failing allocation must fail the call. */
 static int test_host_func_out_of_memory_keeps_name(void)
@@ -495,7 +489,6 @@ static int test_host_func_out_of_memory_keeps_name(void)
 	CHECK(n > 2 && n < 100);
 	return 0;
 }
-#endif
 
 /* ---- runner -------------------------------------------------------------------------- */
 
@@ -505,9 +498,7 @@ static const test_case tests[] = {
 	TEST(test_exported_global_and_memory_access),
 	TEST(test_module_load_out_of_memory_is_clean),
 	TEST(test_instantiate_out_of_memory_is_clean),
-#if ENG_TEST_KNOWN_BUGS
 	TEST(test_host_func_out_of_memory_keeps_name),
-#endif
 };
 
 int main(void)

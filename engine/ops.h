@@ -231,7 +231,6 @@
 	X(BR_IF, 2)          /* cond, offset */                                   \
 	X(BR_UNLESS, 2)      /* cond, offset */                                   \
 	X(BR_TABLE, 2)       /* index, n, then n+1 offsets */                     \
-	X(FUEL, 0)           /* loop header: charge one unit */                   \
 	X(RETURN, 0)         /* results already in slots 0.. */                   \
 	X(CALL, 2)           /* function index, frame base slot */                \
 	X(CALL_INDIRECT, 4)  /* type index, table, elem slot, frame base slot */  \

@@ -127,10 +127,9 @@ eng_func *eng_host_func_new(eng_store *s, const eng_functype *type, eng_host_fn 
 		uint32_t len = 0;
 		while (name[len]) len++;
 		f->host_name = eng_mem_alloc(&s->alloc, len + 1);
-		if (f->host_name) {
-			for (uint32_t i = 0; i < len; i++) f->host_name[i] = name[i];
-			f->host_name_len = len;
-		}
+		if (!f->host_name) return NULL; /* freed with the store */
+		for (uint32_t i = 0; i < len; i++) f->host_name[i] = name[i];
+		f->host_name_len = len;
 	}
 	return f;
 }
@@ -170,8 +169,7 @@ int eng_memory_grow_pages(eng_memory *mem, uint32_t delta)
 	if (nsize > SIZE_MAX) return -1;
 	uint8_t *n = eng_mem_realloc(&mem->store->alloc, mem->data, mem->size, (size_t)nsize);
 	if (!n) return -1;
-	/* the allocator's resize does not zero: new pages must read as zero */
-	__builtin_memset(n + mem->size, 0, (size_t)(nsize - mem->size));
+	/* eng_mem_realloc zeroes the new pages, as memory.grow requires */
 	mem->data = n;
 	mem->size = nsize;
 	mem->pages = old + delta;

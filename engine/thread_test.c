@@ -9,10 +9,6 @@
 #include "engine.h"
 #include "testing.h"
 
-/* Tests of bugs not yet fixed are built only when this is 1. */
-#ifndef ENG_TEST_KNOWN_BUGS
-#define ENG_TEST_KNOWN_BUGS 0
-#endif
 
 /* host.wat, wat2wasm --debug-names:
  * (module
@@ -577,9 +573,7 @@ static int test_fuel_and_suspension_interleave(void)
 	return 0;
 }
 
-#if ENG_TEST_KNOWN_BUGS
-/* KNOWN BUG, reported, disabled until fixed (build with -DENG_TEST_KNOWN_BUGS=1 to
- * run it): fuel set by a host function is lost.  exec.c keeps the fuel in a local
+/* Regression: fuel set by a host function is lost.  exec.c keeps the fuel in a local
  * while a host function runs and writes that local back afterwards, so a host
  * function that charges fuel charges nothing, and one that turns fuel off leaves a
  * thread that says fuel is off (-1) yet runs out of it later. */
@@ -609,7 +603,6 @@ static int test_host_fuel_change_takes_effect(void)
 	fixture_close(&fx);
 	return 0;
 }
-#endif
 
 /* ---- out of memory ------------------------------------------------------------------- */
 
@@ -694,9 +687,7 @@ static const test_case tests[] = {
 	TEST(test_host_reentry_needs_another_thread),
 	TEST(test_host_memory_growth_is_seen_by_caller),
 	TEST(test_fuel_and_suspension_interleave),
-#if ENG_TEST_KNOWN_BUGS
 	TEST(test_host_fuel_change_takes_effect),
-#endif
 	TEST(test_thread_out_of_memory_is_clean),
 };
 
