@@ -425,8 +425,12 @@ static int rd_const(dec *d, uint8_t want, eng_constexpr *ce)
 
 			TRY(rd_u32(d, &sub));
 			if (sub != 12) {
+				/* An unknown instruction cannot be skipped: stop, and report
+				 * the first validation error, this one or one found before. */
 				invalid(d, off, "constant expression required");
-				return ENG_ERR_INVALID; /* cannot skip an unknown instruction */
+				if (d->err)
+					*d->err = d->inv;
+				return ENG_ERR_INVALID;
 			}
 			TRY(rd_bytes(d, c.value.v128, 16));
 			c.kind = CONST_V128;
