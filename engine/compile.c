@@ -527,7 +527,8 @@ static int compile_numeric(compiler *c, uint8_t code, int op, int arity)
 	if (arity == 2 && op < ENG_NUM_BINARY && k != UINT32_MAX && b.loc == b.home &&
 	    k + c->last_const_len == c->ncode && c->code[k + 1] == b.home) {
 		/* b is the constant just emitted: take it inline instead */
-		uint32_t lo = c->code[k + 2], hi = c->code[k + 3], len = c->last_const_len;
+		/* a 32-bit constant is 3 words, so it may end the array: no code[k + 3] */
+		uint32_t len = c->last_const_len, lo = c->code[k + 2], hi = len == 4 ? c->code[k + 3] : 0;
 		c->ncode = k;
 		emit_op(c, op + ENG_NUM_BINARY);
 		uint32_t at = emit(c, dst);
