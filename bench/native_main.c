@@ -4,6 +4,9 @@
  * return type from another file, so the build says it: -DBENCH_RESULT=int32_t or
  * int64_t (bench/run.sh reads it off the program's definition).
  *
+ * bench/run.sh times the whole process, start to exit, as it times wasmos and node;
+ * the time inside run() that this prints is shown beside it for reference only.
+ *
  * Output, the same shape as bench/v8.js:
  *     <checksum as signed decimal>
  *     time_ms <milliseconds spent inside run()>

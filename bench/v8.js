@@ -1,13 +1,17 @@
-// v8.js: runs one benchmark module on Node's V8 and times it.
+// v8.js: runs one benchmark module on Node's V8.
 //
 // Usage: node bench/v8.js FILE.wasm
 //
-// There is deliberately no warm-up call: our engine runs each program once, cold, so
-// V8 does too.  The time covers compiling, instantiating and the first call of run(),
-// which is the work `wasmos run` does; Node's own start-up is left out.  Compile and
-// call times are also printed apart, because a single long call mostly runs V8's
-// baseline (Liftoff) code: V8 has no on-stack replacement for Wasm, so a loop that
-// never leaves run() is not tiered up while it runs.
+// bench/run.sh times the whole `node bench/v8.js FILE.wasm` process, start to exit, as
+// it times the native program and wasmos; that is the time its ratios use, and it
+// includes Node's own start-up (tens of ms).  This script also times its own part,
+// compiling, instantiating and the first call of run(), which run.sh shows in an
+// extra in-process column for reference.
+//
+// There is deliberately no warm-up call: wasmos runs each program once, cold, so V8
+// does too.  A single long call mostly runs V8's baseline (Liftoff) code: V8 has no
+// on-stack replacement for Wasm, so a loop that never leaves run() is not tiered up
+// to TurboFan while it runs.
 //
 // Output, the same shape as bench/native_main.c:
 //     <checksum as signed decimal>

@@ -8,7 +8,7 @@
 #include "bench.h"
 
 #define HASH_WORDS (1u << 17) /* 1 MiB of 64-bit words */
-#define HASH_REPS 200
+#define HASH_REPS 700
 
 #define FNV_OFFSET 2166136261u
 #define FNV_PRIME 16777619u

@@ -7,8 +7,8 @@
  */
 #include "bench.h"
 
-#define MANDEL_W 800
-#define MANDEL_H 600
+#define MANDEL_W 1400
+#define MANDEL_H 1050
 #define MANDEL_MAX_ITER 1000
 
 static uint32_t escape(float cr, float ci)

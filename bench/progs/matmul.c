@@ -8,7 +8,7 @@
 #include "bench.h"
 
 #define MAT_N 200
-#define MAT_REPS 200
+#define MAT_REPS 700
 
 static double a[MAT_N][MAT_N], b[MAT_N][MAT_N], c[MAT_N][MAT_N];
 

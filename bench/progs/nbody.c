@@ -9,7 +9,7 @@
 #include "bench.h"
 
 #define NBODY_COUNT 5
-#define NBODY_STEPS 5000000
+#define NBODY_STEPS 8000000
 #define NBODY_DT 0.001
 
 struct body {

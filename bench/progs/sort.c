@@ -8,7 +8,7 @@
 #include "bench.h"
 
 #define SORT_N (1u << 20)
-#define SORT_REPS 5
+#define SORT_REPS 14
 #define SORT_SMALL 16 /* below this, insertion sort beats partitioning */
 
 static int32_t data[SORT_N];

@@ -7,7 +7,7 @@
  */
 #include "bench.h"
 
-#define VM_OUTER 1500000 /* outer iterations of the guest program */
+#define VM_OUTER 5000000 /* outer iterations of the guest program */
 #define VM_STACK 16
 #define VM_REGS 4
 
