@@ -1,0 +1,391 @@
+/* cid_test.c: tests for cid.c and base32.c.  A hosted program: it prints each test's
+ * name and ok or FAIL, then "N passed, N failed", and exits nonzero when a test failed.
+ *
+ * The known CIDs were computed apart from this code: sha256sum for the digest, and
+ * Python's base64.b32encode over 01 55 12 20 + digest, lowercased and unpadded.  The
+ * CID of the empty file is the well-known bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku.
+ * The malformed CIDs (dag-pb, version 2, blake2b, sha1, ...) were made the same way.
+ */
+#include "cid.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base32.h"
+
+#define CHECK(cond)                                                              \
+	do {                                                                     \
+		if (!(cond)) {                                                   \
+			fprintf(stderr, "  %s:%d: check failed: %s\n", __FILE__,  \
+				__LINE__, #cond);                                \
+			return 1;                                                \
+		}                                                                \
+	} while (0)
+
+#define CHECK_EQ(got, want)                                                      \
+	do {                                                                     \
+		long long g_ = (long long)(got), w_ = (long long)(want);        \
+		if (g_ != w_) {                                                  \
+			fprintf(stderr, "  %s:%d: %s is %lld, want %lld\n",       \
+				__FILE__, __LINE__, #got, g_, w_);               \
+			return 1;                                                \
+		}                                                                \
+	} while (0)
+
+#define EMPTY_CID "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
+
+/* The module of tests/e2e/store_test.sh: (func (export "add") (param i32 i32) (result i32)). */
+static const uint8_t ADD_WASM[] = {
+	0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x07, 0x01, 0x60, 0x02, 0x7f, 0x7f,
+	0x01, 0x7f, 0x03, 0x02, 0x01, 0x00, 0x07, 0x07, 0x01, 0x03, 0x61, 0x64, 0x64, 0x00, 0x00,
+	0x0a, 0x09, 0x01, 0x07, 0x00, 0x20, 0x00, 0x20, 0x01, 0x6a, 0x0b,
+};
+
+static int parse_str(const char *s, uint8_t digest[WOS_SHA256_SIZE])
+{
+	return wos_cid_parse(s, strlen(s), digest);
+}
+
+/* ---- base32 ------------------------------------------------------------------------- */
+
+static int test_base32_rfc4648_vectors(void)
+{
+	/* RFC 4648 section 10, lowercased and without padding. */
+	static const char *const in[] = { "", "f", "fo", "foo", "foob", "fooba", "foobar" };
+	static const char *const out[] = { "", "my", "mzxq", "mzxw6", "mzxw6yq", "mzxw6ytb", "mzxw6ytboi" };
+	char text[32];
+	uint8_t bytes[16];
+	size_t n;
+
+	for (int i = 0; i < 7; i++) {
+		size_t len = strlen(in[i]);
+		CHECK_EQ(wos_base32_encoded_len(len), strlen(out[i]));
+		CHECK_EQ(wos_base32_encode((const uint8_t *)in[i], len, text, sizeof text), (long)strlen(out[i]));
+		CHECK(strcmp(text, out[i]) == 0);
+		CHECK_EQ(wos_base32_decode(out[i], strlen(out[i]), bytes, sizeof bytes, &n), WOS_BASE32_OK);
+		CHECK_EQ(n, len);
+		CHECK(memcmp(bytes, in[i], len) == 0);
+	}
+	return 0;
+}
+
+static int test_base32_round_trips_every_length(void)
+{
+	uint8_t in[64], back[64];
+	char text[128];
+	size_t n;
+
+	for (size_t i = 0; i < sizeof in; i++)
+		in[i] = (uint8_t)(i * 37 + 101);
+	for (size_t len = 0; len <= sizeof in; len++) {
+		long t = wos_base32_encode(in, len, text, sizeof text);
+		CHECK_EQ(t, wos_base32_encoded_len(len));
+		CHECK_EQ(wos_base32_decode(text, (size_t)t, back, sizeof back, &n), WOS_BASE32_OK);
+		CHECK_EQ(n, len);
+		CHECK(memcmp(in, back, len) == 0);
+	}
+	return 0;
+}
+
+static int test_base32_bad_character_is_refused_with_its_index(void)
+{
+	static const char bad[] = { 'A', 'Z', '0', '1', '8', '9', '=', ' ', '\0', '\n', '/', (char)0xc3 };
+	char text[] = "mzxw6ytboi";
+	uint8_t out[16];
+	size_t at;
+
+	for (size_t b = 0; b < sizeof bad; b++) {
+		for (size_t i = 0; i < sizeof text - 1; i++) {
+			char saved = text[i];
+			text[i] = bad[b];
+			CHECK_EQ(wos_base32_decode(text, sizeof text - 1, out, sizeof out, &at), WOS_BASE32_ERR_CHAR);
+			CHECK_EQ(at, i);
+			text[i] = saved;
+		}
+	}
+	return 0;
+}
+
+static int test_base32_impossible_length_is_not_canonical(void)
+{
+	uint8_t out[16];
+	size_t at;
+
+	/* 1, 3 and 6 characters (mod 8) are what no byte count encodes to. */
+	CHECK_EQ(wos_base32_decode("m", 1, out, sizeof out, &at), WOS_BASE32_ERR_FORM);
+	CHECK_EQ(wos_base32_decode("mzx", 3, out, sizeof out, &at), WOS_BASE32_ERR_FORM);
+	CHECK_EQ(wos_base32_decode("mzxw6y", 6, out, sizeof out, &at), WOS_BASE32_ERR_FORM);
+	CHECK_EQ(wos_base32_decode("mzxw6ytbm", 9, out, sizeof out, &at), WOS_BASE32_ERR_FORM);
+	CHECK_EQ(at, 9);
+	return 0;
+}
+
+static int test_base32_nonzero_unused_bits_are_not_canonical(void)
+{
+	uint8_t out[16];
+	size_t at;
+
+	/* "my" is "f" (01100 11000: the last 2 bits unused); "mz" sets one of them. */
+	CHECK_EQ(wos_base32_decode("my", 2, out, sizeof out, &at), WOS_BASE32_OK);
+	CHECK_EQ(wos_base32_decode("mz", 2, out, sizeof out, &at), WOS_BASE32_ERR_FORM);
+	CHECK_EQ(at, 1);
+	CHECK_EQ(wos_base32_decode("mzxr", 4, out, sizeof out, &at), WOS_BASE32_ERR_FORM);
+	CHECK_EQ(wos_base32_decode("mzxw7", 5, out, sizeof out, &at), WOS_BASE32_ERR_FORM);
+	return 0;
+}
+
+static int test_base32_small_buffers_are_refused(void)
+{
+	char text[11];
+	uint8_t out[6];
+	size_t at;
+
+	/* "foobar" needs 10 characters and a NUL: 11 fits, 10 does not. */
+	CHECK_EQ(wos_base32_encode((const uint8_t *)"foobar", 6, text, 10), WOS_BASE32_ERR_SPACE);
+	CHECK_EQ(wos_base32_encode((const uint8_t *)"foobar", 6, text, 11), 10);
+	CHECK_EQ(wos_base32_decode("mzxw6ytboi", 10, out, 5, &at), WOS_BASE32_ERR_SPACE);
+	CHECK_EQ(wos_base32_decode("mzxw6ytboi", 10, out, 6, &at), WOS_BASE32_OK);
+	return 0;
+}
+
+/* ---- making CIDs ---------------------------------------------------------------------- */
+
+static int test_cid_of_known_files(void)
+{
+	static const struct {
+		const char *data;
+		size_t len;
+		const char *cid;
+	} cases[] = {
+		{ "", 0, EMPTY_CID },
+		{ "hello world\n", 12, "bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4" },
+		{ "abc", 3, "bafkreif2pall7dybz7vecqka3zo24irdwabwdi4wc55jznaq75q7eaavvu" },
+		{ (const char *)ADD_WASM, sizeof ADD_WASM,
+		  "bafkreihwd7lc6v6ecju4hqr7gyhov4ijbmo3tq4gkeigm5gurpdf3ouixi" },
+	};
+	char cid[WOS_CID_MAX];
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		memset(cid, 'x', sizeof cid);
+		wos_cid_of(cases[i].data, cases[i].len, cid);
+		if (strcmp(cid, cases[i].cid) != 0) {
+			fprintf(stderr, "  case %zu: got  %.*s\n  want %s\n", i, WOS_CID_MAX, cid, cases[i].cid);
+			return 1;
+		}
+		CHECK_EQ(strlen(cid), WOS_CID_LEN);
+	}
+	return 0;
+}
+
+static int test_cid_round_trips(void)
+{
+	uint8_t data[100], digest[WOS_SHA256_SIZE], parsed[WOS_SHA256_SIZE];
+	char cid[WOS_CID_MAX], again[WOS_CID_MAX];
+
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (uint8_t)(i * 13 + 5);
+	for (size_t len = 0; len <= sizeof data; len++) {
+		wos_sha256(data, len, digest);
+		wos_cid_of(data, len, cid);
+		CHECK(strncmp(cid, "bafkrei", 7) == 0);
+		CHECK_EQ(parse_str(cid, parsed), WOS_CID_OK);
+		CHECK(memcmp(parsed, digest, sizeof digest) == 0);
+		wos_cid_from_digest(parsed, again);
+		CHECK(strcmp(again, cid) == 0);
+		CHECK_EQ(wos_cid_verify(data, len, parsed), WOS_CID_OK);
+	}
+	return 0;
+}
+
+static int test_cid_parse_needs_no_nul(void)
+{
+	/* A CID inside a longer text (a path, a system file line): only len counts. */
+	const char buf[] = EMPTY_CID "/x.wasm";
+	uint8_t digest[WOS_SHA256_SIZE], want[WOS_SHA256_SIZE];
+
+	CHECK_EQ(wos_cid_parse(buf, WOS_CID_LEN, digest), WOS_CID_OK);
+	wos_sha256("", 0, want);
+	CHECK(memcmp(digest, want, sizeof want) == 0);
+	return 0;
+}
+
+/* ---- verifying bytes ------------------------------------------------------------------ */
+
+static int test_cid_verify_refuses_changed_bytes(void)
+{
+	uint8_t data[sizeof ADD_WASM], digest[WOS_SHA256_SIZE];
+
+	memcpy(data, ADD_WASM, sizeof data);
+	CHECK_EQ(parse_str("bafkreihwd7lc6v6ecju4hqr7gyhov4ijbmo3tq4gkeigm5gurpdf3ouixi", digest), WOS_CID_OK);
+	CHECK_EQ(wos_cid_verify(data, sizeof data, digest), WOS_CID_OK);
+	/* Every flipped bit, a byte less and a byte more. */
+	for (size_t i = 0; i < sizeof data * 8; i++) {
+		data[i / 8] ^= (uint8_t)(1u << (i % 8));
+		CHECK_EQ(wos_cid_verify(data, sizeof data, digest), WOS_CID_ERR_MISMATCH);
+		data[i / 8] ^= (uint8_t)(1u << (i % 8));
+	}
+	CHECK_EQ(wos_cid_verify(data, sizeof data - 1, digest), WOS_CID_ERR_MISMATCH);
+	CHECK_EQ(wos_cid_verify(ADD_WASM, sizeof ADD_WASM, digest), WOS_CID_OK);
+	digest[31] ^= 1;
+	CHECK_EQ(wos_cid_verify(ADD_WASM, sizeof ADD_WASM, digest), WOS_CID_ERR_MISMATCH);
+	return 0;
+}
+
+/* ---- malformed CIDs ------------------------------------------------------------------- */
+
+static int test_cid_malformed_forms_name_their_reason(void)
+{
+	static const struct {
+		const char *s;
+		int code;
+	} cases[] = {
+		{ "", WOS_CID_ERR_MULTIBASE },
+		{ "QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH", WOS_CID_ERR_V0 },
+		/* base32 upper (multibase 'B'), base58btc ('z'), base16 ('f'), a leading space */
+		{ "BAFKREIHDWDCEFGH4DQKJV67UZCMW7OJEE6XEDZDETOJUZJEVTENXQUVYKU", WOS_CID_ERR_MULTIBASE },
+		{ "zb2rhe5P4gXftAwvA4eXQ5HJwsER2owDyS9sKaQRRVQPn93bA", WOS_CID_ERR_MULTIBASE },
+		{ "f01551220e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", WOS_CID_ERR_MULTIBASE },
+		{ " " EMPTY_CID, WOS_CID_ERR_MULTIBASE },
+		/* right multibase, wrong letters */
+		{ "bAFKREIHDWDCEFGH4DQKJV67UZCMW7OJEE6XEDZDETOJUZJEVTENXQUVYKU", WOS_CID_ERR_BASE32 },
+		{ "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyk=", WOS_CID_ERR_BASE32 },
+		{ EMPTY_CID "\n", WOS_CID_ERR_BASE32 },
+		/* one character short (57: no byte count), a nonzero unused bit in the last */
+		{ "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyk", WOS_CID_ERR_FORM },
+		{ "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvykv", WOS_CID_ERR_FORM },
+		{ "ba", WOS_CID_ERR_FORM },
+		/* the header, field by field */
+		{ "bajkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku", WOS_CID_ERR_VERSION },
+		{ "bafybeihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku", WOS_CID_ERR_CODEC },
+		{ "bafk2bzacedr3brcctd6byfe27p2mrglpxescplsb4rsjxe2muskzsg3ykk4fk", WOS_CID_ERR_HASH },
+		{ "bafkrcfhdwdcefgh4dqkjv67uzcmw7ojee6xedza", WOS_CID_ERR_HASH },
+		{ "bafkreh7dwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvy", WOS_CID_ERR_DIGEST_SIZE },
+		/* 31 digest bytes, 33 digest bytes, no bytes at all, part of a header */
+		{ "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvy", WOS_CID_ERR_LENGTH },
+		{ "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvykuaa", WOS_CID_ERR_LENGTH },
+		{ "b", WOS_CID_ERR_LENGTH },
+		{ "bafkq", WOS_CID_ERR_LENGTH },
+	};
+	uint8_t digest[WOS_SHA256_SIZE];
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int rc = parse_str(cases[i].s, digest);
+		if (rc != cases[i].code) {
+			fprintf(stderr, "  '%s': got %d (%s), want %d (%s)\n", cases[i].s, rc, wos_cid_error_text(rc),
+				cases[i].code, wos_cid_error_text(cases[i].code));
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int test_cid_every_truncation_and_extension_is_refused(void)
+{
+	char s[WOS_CID_LEN + 2];
+	uint8_t digest[WOS_SHA256_SIZE];
+	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
+
+	for (size_t len = 0; len < WOS_CID_LEN; len++)
+		CHECK(wos_cid_parse(EMPTY_CID, len, digest) < 0);
+	memcpy(s, EMPTY_CID, WOS_CID_LEN);
+	for (size_t a = 0; a < 32; a++) {
+		s[WOS_CID_LEN] = alphabet[a];
+		CHECK(wos_cid_parse(s, WOS_CID_LEN + 1, digest) < 0);
+	}
+	return 0;
+}
+
+static int test_cid_every_substitution_fails_or_names_other_bytes(void)
+{
+	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
+	char s[WOS_CID_MAX], back[WOS_CID_MAX];
+	uint8_t orig[WOS_SHA256_SIZE], digest[WOS_SHA256_SIZE];
+	int accepted = 0;
+
+	CHECK_EQ(parse_str(EMPTY_CID, orig), WOS_CID_OK);
+	for (size_t i = 0; i < WOS_CID_LEN; i++) {
+		for (size_t a = 0; a < 32; a++) {
+			memcpy(s, EMPTY_CID, WOS_CID_MAX);
+			if (s[i] == alphabet[a])
+				continue;
+			s[i] = alphabet[a];
+			if (wos_cid_parse(s, WOS_CID_LEN, digest) != WOS_CID_OK)
+				continue;
+			/* Accepted: then it names other bytes, and it is that digest's one text. */
+			accepted++;
+			CHECK(memcmp(digest, orig, sizeof orig) != 0);
+			wos_cid_from_digest(digest, back);
+			CHECK(strcmp(back, s) == 0);
+		}
+	}
+	/* The digest characters (positions 8..57) are free, so many are accepted. */
+	CHECK(accepted > 1000);
+	return 0;
+}
+
+static int test_cid_long_text_is_refused_without_overflow(void)
+{
+	char s[4096];
+	uint8_t digest[WOS_SHA256_SIZE];
+
+	s[0] = 'b';
+	memset(s + 1, 'a', sizeof s - 1);
+	CHECK_EQ(wos_cid_parse(s, sizeof s, digest), WOS_CID_ERR_LENGTH);
+	/* A valid header followed by far too much. */
+	memcpy(s, EMPTY_CID, WOS_CID_LEN);
+	CHECK_EQ(wos_cid_parse(s, sizeof s, digest), WOS_CID_ERR_LENGTH);
+	return 0;
+}
+
+static int test_cid_every_code_has_its_own_text(void)
+{
+	for (int a = WOS_CID_ERR_MISMATCH; a <= WOS_CID_OK; a++) {
+		CHECK(strcmp(wos_cid_error_text(a), "unknown CID error") != 0);
+		for (int b = a + 1; b <= WOS_CID_OK; b++)
+			CHECK(strcmp(wos_cid_error_text(a), wos_cid_error_text(b)) != 0);
+	}
+	CHECK(strcmp(wos_cid_error_text(WOS_CID_ERR_MISMATCH - 1), "unknown CID error") == 0);
+	return 0;
+}
+
+/* ---- the runner ----------------------------------------------------------------------- */
+
+#define TEST(name) { #name, name }
+
+static const struct {
+	const char *name;
+	int (*fn)(void);
+} tests[] = {
+	TEST(test_base32_rfc4648_vectors),
+	TEST(test_base32_round_trips_every_length),
+	TEST(test_base32_bad_character_is_refused_with_its_index),
+	TEST(test_base32_impossible_length_is_not_canonical),
+	TEST(test_base32_nonzero_unused_bits_are_not_canonical),
+	TEST(test_base32_small_buffers_are_refused),
+	TEST(test_cid_of_known_files),
+	TEST(test_cid_round_trips),
+	TEST(test_cid_parse_needs_no_nul),
+	TEST(test_cid_verify_refuses_changed_bytes),
+	TEST(test_cid_malformed_forms_name_their_reason),
+	TEST(test_cid_every_truncation_and_extension_is_refused),
+	TEST(test_cid_every_substitution_fails_or_names_other_bytes),
+	TEST(test_cid_long_text_is_refused_without_overflow),
+	TEST(test_cid_every_code_has_its_own_text),
+};
+
+int main(void)
+{
+	int passed = 0, failed = 0;
+
+	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+		int r = tests[i].fn();
+		printf("%s %s\n", tests[i].name, r ? "FAIL" : "ok");
+		fflush(stdout);
+		if (r)
+			failed++;
+		else
+			passed++;
+	}
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed != 0;
+}
