@@ -101,6 +101,11 @@ TEST_CMDS = $(foreach m,$(MODES),$(UNIT_BINS_$(m)) "build/$(m)/spec-runner $(SPE
 test: $(foreach m,$(MODES),build/$(m)/spec-runner $(UNIT_BINS_$(m))) $(SPEC_JSON) | check-testsuite
 	$(Q)tests/run.sh $(TEST_CMDS)
 
+# tests/e2e/*_test.sh: end-to-end tests of the wasmos command, run against each build.
+E2E_TESTS := $(wildcard tests/e2e/*_test.sh)
+TEST_CMDS += $(foreach m,$(MODES),$(foreach t,$(E2E_TESTS),"$(t) build/$(m)/wasmos"))
+test: $(foreach m,$(MODES),build/$(m)/wasmos)
+
 bench: all
 	$(Q)if [ -f bench/run.sh ]; then bash bench/run.sh; else echo "bench/run.sh does not exist yet"; fi
 

@@ -7,6 +7,8 @@
 #define ENG_DEFAULT_CALL_DEPTH 50000u
 /* 8-byte value slots on one thread (64 MiB); the slot array grows on demand. */
 #define ENG_DEFAULT_STACK_SLOTS (8u * 1024 * 1024)
+/* The frame records' first count (they grow on demand up to the call depth). */
+#define ENG_INITIAL_FRAMES 256u
 /* The slot array's first size. */
 #define ENG_INITIAL_STACK_SLOTS 4096u
 /* The spec's maximum: 4 GiB of memory. */

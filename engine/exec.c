@@ -455,7 +455,11 @@ do_call:
 	{
 		const eng_code *code = callee->code;
 		uint64_t base = (uint64_t)(nfp - t->slots);
-		if (UNLIKELY(nframes >= t->max_frames)) TRAP(ENG_TRAP_STACK_EXHAUSTED);
+		if (UNLIKELY(nframes >= t->frames_cap)) {
+			t->nframes = nframes;
+			if (!eng_thread_grow_frames(t)) TRAP(ENG_TRAP_STACK_EXHAUSTED);
+			frames = t->frames;
+		}
 		if (UNLIKELY(base + code->frame_slots > t->nslots)) {
 			if (!eng_thread_grow_slots(t, base + code->frame_slots))
 				TRAP(ENG_TRAP_STACK_EXHAUSTED);

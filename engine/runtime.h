@@ -119,7 +119,8 @@ struct eng_thread {
 	uint32_t nslots;
 	eng_frame *frames;
 	uint32_t nframes;         /* frames[0] is the outermost Wasm frame */
-	uint32_t max_frames;
+	uint32_t frames_cap;      /* allocated records; grows on demand */
+	uint32_t max_frames;      /* the call depth limit */
 	int state;
 	int64_t fuel;             /* remaining units; INT64_MAX when disabled */
 	bool fuel_enabled;
@@ -148,6 +149,8 @@ eng_table *eng_table_make(eng_store *s, uint8_t type, uint32_t min, uint32_t max
 int eng_exec_run(eng_thread *t);
 /* thread.c: makes room for `need` slots; false when the limit is reached. */
 bool eng_thread_grow_slots(eng_thread *t, uint64_t need);
+/* thread.c: doubles the frame records, up to max_frames; false at the limit. */
+bool eng_thread_grow_frames(eng_thread *t);
 /* thread.c: calls a host function with args/results in slots at `base`. */
 int eng_thread_call_host(eng_thread *t, eng_func *f, uint32_t base);
 /* thread.c: record a trap with a backtrace of the current frames. */

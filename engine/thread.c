@@ -22,7 +22,8 @@ eng_thread *eng_thread_new(eng_store *s, const eng_limits *limits)
 		if (limits->max_stack_slots) t->limits.max_stack_slots = limits->max_stack_slots;
 	}
 	t->max_frames = t->limits.max_call_depth;
-	t->frames = eng_mem_alloc(&t->alloc, (size_t)t->max_frames * sizeof *t->frames);
+	t->frames_cap = ENG_INITIAL_FRAMES < t->max_frames ? ENG_INITIAL_FRAMES : t->max_frames;
+	t->frames = eng_mem_alloc(&t->alloc, (size_t)t->frames_cap * sizeof *t->frames);
 	t->nslots = ENG_INITIAL_STACK_SLOTS < t->limits.max_stack_slots ? ENG_INITIAL_STACK_SLOTS
 									 : t->limits.max_stack_slots;
 	t->slots = eng_mem_alloc(&t->alloc, (size_t)t->nslots * sizeof *t->slots);
@@ -38,7 +39,7 @@ eng_thread *eng_thread_new(eng_store *s, const eng_limits *limits)
 void eng_thread_free(eng_thread *t)
 {
 	if (!t) return;
-	eng_mem_free(&t->alloc, t->frames, (size_t)t->max_frames * sizeof *t->frames);
+	eng_mem_free(&t->alloc, t->frames, (size_t)t->frames_cap * sizeof *t->frames);
 	eng_mem_free(&t->alloc, t->slots, (size_t)t->nslots * sizeof *t->slots);
 	if (t->big_results) eng_mem_free(&t->alloc, t->big_results, t->nresults * sizeof(eng_val));
 	eng_mem_free(&t->alloc, t, sizeof *t);
@@ -55,6 +56,19 @@ bool eng_thread_grow_slots(eng_thread *t, uint64_t need)
 	if (!s) return false;
 	t->slots = s;
 	t->nslots = (uint32_t)n;
+	return true;
+}
+
+bool eng_thread_grow_frames(eng_thread *t)
+{
+	if (t->frames_cap >= t->max_frames) return false;
+	uint64_t n = (uint64_t)t->frames_cap * 2;
+	if (n > t->max_frames) n = t->max_frames;
+	eng_frame *f = eng_mem_realloc(&t->alloc, t->frames, (size_t)t->frames_cap * sizeof *f,
+				       (size_t)n * sizeof *f);
+	if (!f) return false;
+	t->frames = f;
+	t->frames_cap = (uint32_t)n;
 	return true;
 }
 
