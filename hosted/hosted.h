@@ -4,6 +4,8 @@
 #define WASMOS_HOSTED_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Exit statuses of the command. */
@@ -19,5 +21,19 @@ enum {
 int hosted_run_main(int argc, char **argv);
 /* The usage of `run`: the synopsis, and with full the whole help. */
 void hosted_run_usage(FILE *f, bool full);
+
+/* `wasmos add`, `wasmos ls`, `wasmos cat` (cmd_store.c): argv[0] is the subcommand.
+ * Each returns the exit status. */
+int hosted_cmd_store_add(int argc, char **argv);
+int hosted_cmd_store_ls(int argc, char **argv);
+int hosted_cmd_store_cat(int argc, char **argv);
+/* For a subcommand cmd that takes FILE.wasm or a CID: if arg is a CID, reads its block
+ * from the local store, verified, and returns 1 (*bytes is malloc'd, the caller frees
+ * it); returns 0 when arg is a path instead; prints why and returns -1 on failure. */
+int hosted_cmd_store_fetch(const char *cmd, const char *arg, uint8_t **bytes, size_t *len);
+
+/* Reads the whole file at path (file.c).  Returns 0 with *out malloc'd (the caller
+ * frees it) and *len set, or -1 with errno set. */
+int hosted_file_read(const char *path, uint8_t **out, size_t *len);
 
 #endif

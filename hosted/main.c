@@ -1,6 +1,7 @@
-/* main.c: the `wasmos` command on Linux.  Today it has one subcommand, `run`, which
- * calls one export of an import-free module; it will grow into the hosted kernel
- * that boots a system of programs. */
+/* main.c: the `wasmos` command on Linux.  Today its subcommands are `run`, which
+ * calls one export of an import-free module, and `add`, `ls` and `cat`, which use the
+ * local content store; it will grow into the hosted kernel that boots a system of
+ * programs. */
 #include "hosted.h"
 
 #include <stdio.h>
@@ -16,11 +17,14 @@ static void usage(FILE *f)
 		"interfaces, WASI) is not here yet, so it runs single modules.\n"
 		"\n"
 		"Commands:\n"
-		"  run --invoke NAME FILE.wasm [ARGS...]\n"
+		"  run --invoke NAME FILE.wasm|CID [ARGS...]\n"
 		"        load a module without imports, run its start function, call its\n"
 		"        export NAME with ARGS and print the results\n"
+		"  add FILE.wasm...   store modules in the local store, print their CIDs\n"
+		"  ls                 list the CIDs in the local store, with sizes\n"
+		"  cat CID            write a stored block to stdout, checked against its CID\n"
 		"\n"
-		"`wasmos run --help` tells more.\n");
+		"`wasmos COMMAND --help` tells more.\n");
 }
 
 int main(int argc, char **argv)
@@ -35,6 +39,12 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "run") == 0)
 		return hosted_run_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "add") == 0)
+		return hosted_cmd_store_add(argc - 1, argv + 1);
+	if (strcmp(argv[1], "ls") == 0)
+		return hosted_cmd_store_ls(argc - 1, argv + 1);
+	if (strcmp(argv[1], "cat") == 0)
+		return hosted_cmd_store_cat(argc - 1, argv + 1);
 	fprintf(stderr, "wasmos: unknown command '%s'\n\n", argv[1]);
 	usage(stderr);
 	return HOSTED_EXIT_USAGE;

@@ -1,4 +1,4 @@
-/* run.c: `wasmos run --invoke NAME FILE.wasm [ARGS...]`.
+/* run.c: `wasmos run --invoke NAME FILE.wasm|CID [ARGS...]`.
  *
  * Loads one module that has no imports, runs its start function, calls the export
  * NAME with ARGS read by the export's parameter types, and prints each result on a
@@ -30,7 +30,7 @@ static void *libc_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
 
 void hosted_run_usage(FILE *f, bool full)
 {
-	fprintf(f, "usage: wasmos run [--fuel N] --invoke NAME FILE.wasm [ARGS...]\n");
+	fprintf(f, "usage: wasmos run [--fuel N] --invoke NAME FILE.wasm|CID [ARGS...]\n");
 	if (!full) {
 		fprintf(f, "(wasmos run --help tells more)\n");
 		return;
@@ -39,7 +39,8 @@ void hosted_run_usage(FILE *f, bool full)
 		"\n"
 		"Loads FILE.wasm (a module without imports), runs its start function if it has\n"
 		"one, then calls its exported function NAME with ARGS and prints the results,\n"
-		"one per line.\n"
+		"one per line.  In place of FILE.wasm, the CID of a module in the local store\n"
+		"(see wasmos add): its bytes are checked against the CID before they are loaded.\n"
 		"\n"
 		"  --invoke NAME  the export to call (required for now)\n"
 		"  --fuel N       stop after N units of fuel (one per call and loop iteration)\n"
@@ -376,7 +377,10 @@ int hosted_run_main(int argc, char **argv)
 	int nargs = argc - i;
 	char **argstr = argv + i;
 
-	if (read_file(file, &bytes, &len) < 0) {
+	int fetched = hosted_cmd_store_fetch("run", file, &bytes, &len);
+	if (fetched < 0)
+		return HOSTED_EXIT_ERROR;
+	if (!fetched && read_file(file, &bytes, &len) < 0) {
 		fprintf(stderr, "%s: cannot read: %s\n", file, strerror(errno));
 		return HOSTED_EXIT_ERROR;
 	}
