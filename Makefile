@@ -4,6 +4,7 @@
 #   make test        unit and spec tests in the release and the asan builds
 #   make spec        spec tests, release build      make spec-asan   the same, asan build
 #   make bench       bench/run.sh                   make run         the demo (for now --help)
+#   make fuzz        the libFuzzer targets, FUZZ_SECONDS each (not in CI; -j2 runs both at once)
 #   make clean
 #
 # Two builds share the sources: build/release (-O2) and build/asan (sanitizers).
@@ -31,6 +32,8 @@ endif
 UNIT_SRCS := $(wildcard engine/*_test.c lib/*_test.c)
 HOSTED_SRCS := $(wildcard hosted/*.c)
 SPEC_SRCS := $(wildcard tests/spec/*.c)
+# tests/fuzz/replay.c replays saved fuzz inputs through the fuzz targets' logic.
+FUZZ_REPLAY_SRCS := tests/fuzz/replay.c tests/fuzz/targets.c
 
 SPEC_NAMES := $(sort $(basename $(notdir $(wildcard $(TESTSUITE)/*.wast))))
 SPEC_JSON := $(foreach n,$(SPEC_NAMES),build/spec/$(n)/$(n).json)
@@ -67,6 +70,11 @@ build/$(1)/spec-runner: $$(SPEC_SRCS:%.c=build/$(1)/host/%.o) $$(ENGINE_OBJS_$(1
 	@$$(if $$(Q),echo "  LD      $$@")
 	$$(Q)$$(CC) $$(FLAGS_$(1)) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
 
+ALL_OBJS += $$(FUZZ_REPLAY_SRCS:%.c=build/$(1)/host/%.o)
+build/$(1)/fuzz-replay: $$(FUZZ_REPLAY_SRCS:%.c=build/$(1)/host/%.o) $$(ENGINE_OBJS_$(1))
+	@$$(if $$(Q),echo "  LD      $$@")
+	$$(Q)$$(CC) $$(FLAGS_$(1)) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
+
 ifneq ($$(UNIT_SRCS),)
 $$(UNIT_BINS_$(1)): build/$(1)/test/%: build/$(1)/host/%.o $$(ENGINE_OBJS_$(1))
 	@mkdir -p $$(@D)
@@ -96,15 +104,52 @@ spec-asan: build/asan/spec-runner $(SPEC_JSON) | check-testsuite
 
 # ---- everything ----------------------------------------------------------------------
 # tests/run.sh runs each command, reads its closing "N passed, N failed" line and sums.
-TEST_CMDS = $(foreach m,$(MODES),$(UNIT_BINS_$(m)) "build/$(m)/spec-runner $(SPEC_JSON)")
+TEST_CMDS = $(foreach m,$(MODES),$(UNIT_BINS_$(m)) "build/$(m)/fuzz-replay tests/fuzz/regress" \
+	"build/$(m)/spec-runner $(SPEC_JSON)")
 
-test: $(foreach m,$(MODES),build/$(m)/spec-runner $(UNIT_BINS_$(m))) $(SPEC_JSON) | check-testsuite
+test: $(foreach m,$(MODES),build/$(m)/spec-runner build/$(m)/fuzz-replay $(UNIT_BINS_$(m))) $(SPEC_JSON) | check-testsuite
 	$(Q)tests/run.sh $(TEST_CMDS)
 
 # tests/e2e/*_test.sh: end-to-end tests of the wasmos command, run against each build.
 E2E_TESTS := $(wildcard tests/e2e/*_test.sh)
 TEST_CMDS += $(foreach m,$(MODES),$(foreach t,$(E2E_TESTS),"$(t) build/$(m)/wasmos"))
 test: $(foreach m,$(MODES),build/$(m)/wasmos)
+
+# ---- fuzzing (not in CI) ---------------------------------------------------------------
+# build/fuzz/fuzz_load and fuzz_run: tests/fuzz/targets.c with engine/ and lib/, under
+# libFuzzer, ASan and UBSan.  Each run starts from build/fuzz/corpus (tests/fuzz/seed.sh:
+# the spec tests' .wasm files and tests/fuzz/regress), keeps what it finds in
+# build/fuzz/corpus-NAME and writes a crashing input to build/fuzz/NAME-crash-*
+# (see tests/fuzz/README.md).
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 600
+FUZZ_FLAGS := -std=gnu11 -g -O1 -Iengine -Ilib -MMD -MP -fno-sanitize-recover=all
+FUZZ_SAN := address,undefined
+FUZZ_NAMES := load run
+FUZZ_OBJS := $(patsubst %.c,build/fuzz/obj/%.o,$(filter engine/% lib/%,$(ENGINE_SRCS)) tests/fuzz/targets.c)
+ALL_OBJS += $(FUZZ_OBJS) $(FUZZ_NAMES:%=build/fuzz/obj/tests/fuzz/fuzz_%.o)
+.SECONDARY: $(FUZZ_OBJS) $(FUZZ_NAMES:%=build/fuzz/obj/tests/fuzz/fuzz_%.o)
+
+build/fuzz/obj/%.o: %.c | $(SETUP)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) $(CFLAGS) -c $< -o $@
+
+build/fuzz/fuzz_%: build/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,$(FUZZ_SAN) $^ $(LDLIBS) -o $@
+
+fuzz-corpus: $(SPEC_JSON) | check-testsuite
+	$(Q)sh tests/fuzz/seed.sh
+
+fuzz: $(FUZZ_NAMES:%=fuzz-%)
+
+$(FUZZ_NAMES:%=fuzz-%): fuzz-%: build/fuzz/fuzz_% fuzz-corpus
+	@mkdir -p build/fuzz/corpus-$*
+	$(Q)build/fuzz/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+		-rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix=build/fuzz/$*- \
+		build/fuzz/corpus-$* build/fuzz/corpus
+.PHONY: fuzz fuzz-corpus $(FUZZ_NAMES:%=fuzz-%)
 
 bench: all
 	$(Q)if [ -f bench/run.sh ]; then bash bench/run.sh; else echo "bench/run.sh does not exist yet"; fi
