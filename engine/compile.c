@@ -924,7 +924,8 @@ static int compile_br_if(compiler *c)
 		emit(c, cond.loc);
 		uint32_t skip = emit(c, 0);
 		emit_br(c, d);
-		c->code[skip] = c->ncode - skip;
+		if (!c->oom) /* else skip may be past the array, or the array NULL */
+			c->code[skip] = c->ncode - skip;
 	}
 	for (uint32_t i = 0; i < n; i++) c->stack[c->sp - n + i].type = types[i];
 	forget(c);
