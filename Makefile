@@ -30,6 +30,15 @@ ifneq ($(wildcard engine/compile.c),)
 ENGINE_SRCS := $(filter-out engine/compile_stub.c,$(ENGINE_SRCS))
 endif
 UNIT_SRCS := $(wildcard engine/*_test.c lib/*_test.c)
+# Interfaces (docs/interfaces.md): tools/ifgen turns interfaces/NAME.ifc into
+# build/gen/ifc_NAME.h and .c ('-' in NAME becomes '_'), compiled with the engine's
+# objects so every binary has them; tools/ifgen-test.ifc goes to build/gen/test.
+IFC_DEFS := $(sort $(wildcard interfaces/*.ifc))
+IFC_SRCS := $(patsubst %,build/gen/ifc_%.c,$(subst -,_,$(basename $(notdir $(IFC_DEFS))))) \
+	build/gen/ifc_all.c
+ENGINE_SRCS += $(IFC_SRCS)
+UNIT_SRCS += tools/ifgen_test.c
+CFLAGS_BASE += -Ibuild/gen
 HOSTED_SRCS := $(wildcard hosted/*.c)
 SPEC_SRCS := $(wildcard tests/spec/*.c)
 # tests/fuzz/replay.c replays saved fuzz inputs through the fuzz targets' logic.
@@ -164,5 +173,36 @@ $(SETUP): tools/setup.sh
 
 clean:
 	rm -rf build
+
+# ---- generated interface code (tools/ifgen) -------------------------------------------
+# build/gen/ifc_all.h is written last and stands for everything ifgen writes.
+# `make interfaces` prints each interface's name and id.
+IFGEN := build/tools/ifgen
+$(IFGEN): tools/ifgen.c lib/sha256.c lib/sha256.h | $(SETUP)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) -std=gnu11 -Wall -Wextra -Werror -Ilib -O1 -g $(filter %.c,$^) -o $@
+
+build/gen/ifc_all.h: $(IFGEN) $(IFC_DEFS)
+	@$(if $(Q),echo "  IFGEN   build/gen")
+	$(Q)$(IFGEN) build/gen $(IFC_DEFS)
+$(filter-out build/gen/ifc_all.h,$(IFC_SRCS) $(IFC_SRCS:.c=.h)) build/gen/ifc_wire.h: build/gen/ifc_all.h ;
+
+build/gen/test/ifc_all.h: $(IFGEN) tools/ifgen-test.ifc
+	@$(if $(Q),echo "  IFGEN   build/gen/test")
+	$(Q)$(IFGEN) build/gen/test tools/ifgen-test.ifc
+build/gen/test/ifc_ifgen_test.c build/gen/test/ifc_ifgen_test.h: build/gen/test/ifc_all.h ;
+
+# tools/ifgen_test links the test interface's code too.
+$(MODES:%=build/%/test/tools/ifgen_test): build/%/test/tools/ifgen_test: \
+	build/%/obj/build/gen/test/ifc_ifgen_test.o
+$(MODES:%=build/%/host/tools/ifgen_test.o): | build/gen/test/ifc_all.h
+ALL_OBJS += $(MODES:%=build/%/obj/build/gen/test/ifc_ifgen_test.o)
+# Every object may include a generated header: generate before compiling.
+$(ALL_OBJS): | build/gen/ifc_all.h
+
+interfaces: $(IFGEN)
+	$(Q)$(IFGEN) --list $(IFC_DEFS)
+.PHONY: interfaces
 
 -include $(ALL_OBJS:.o=.d)
