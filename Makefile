@@ -16,7 +16,7 @@
 SHARED ?= ../shared
 TESTSUITE := $(SHARED)/wasm-testsuite
 
-CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -Iengine -Ilib -MMD -MP
+CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -Iengine -Ilib -Ikernel -MMD -MP
 FLAGS_release := -O2
 FLAGS_asan := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDLIBS := -lm
@@ -29,7 +29,9 @@ ENGINE_SRCS := $(filter-out %_test.c,$(wildcard engine/*.c lib/*.c))
 ifneq ($(wildcard engine/compile.c),)
 ENGINE_SRCS := $(filter-out engine/compile_stub.c,$(ENGINE_SRCS))
 endif
-UNIT_SRCS := $(wildcard engine/*_test.c lib/*_test.c)
+# kernel/ is freestanding too, and linked into every binary beside the engine.
+ENGINE_SRCS += $(filter-out %_test.c,$(wildcard kernel/*.c))
+UNIT_SRCS := $(wildcard engine/*_test.c lib/*_test.c kernel/*_test.c)
 # Interfaces (docs/interfaces.md): tools/ifgen turns interfaces/NAME.ifc into
 # build/gen/ifc_NAME.h and .c ('-' in NAME becomes '_'), compiled with the engine's
 # objects so every binary has them; tools/ifgen-test.ifc goes to build/gen/test.

@@ -19,6 +19,8 @@ enum {
 
 /* `wasmos run ...`: argv[0] is "run".  Returns the exit status. */
 int hosted_run_main(int argc, char **argv);
+/* `wasmos run` without --invoke: the program in a hosted kernel (cmd_run.c). */
+int hosted_cmd_run_kernel(int argc, char **argv);
 /* The usage of `run`: the synopsis, and with full the whole help. */
 void hosted_run_usage(FILE *f, bool full);
 

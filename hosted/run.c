@@ -30,31 +30,38 @@ static void *libc_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
 
 void hosted_run_usage(FILE *f, bool full)
 {
-	fprintf(f, "usage: wasmos run [--fuel N] --invoke NAME FILE.wasm|CID [ARGS...]\n");
+	fprintf(f, "usage: wasmos run [OPTIONS] FILE.wasm|CID [ARGS...]\n"
+		   "       wasmos run [--fuel N] --invoke NAME FILE.wasm|CID [ARGS...]\n");
 	if (!full) {
 		fprintf(f, "(wasmos run --help tells more)\n");
 		return;
 	}
 	fprintf(f,
 		"\n"
-		"Loads FILE.wasm (a module without imports), runs its start function if it has\n"
-		"one, then calls its exported function NAME with ARGS and prints the results,\n"
-		"one per line.  In place of FILE.wasm, the CID of a module in the local store\n"
-		"(see wasmos add): its bytes are checked against the CID before they are loaded.\n"
+		"Runs a program (a WASI command, or a wasmos program) as a process of a hosted\n"
+		"wasmos kernel, with ARGS as its arguments, and exits with its exit code.  Its\n"
+		"output goes through the log interface to stdout and stderr; stdin is its input.\n"
+		"In place of FILE.wasm, the CID of a program in the local store (see wasmos add):\n"
+		"its bytes are checked against the CID before they are loaded.\n"
 		"\n"
-		"  --invoke NAME  the export to call (required for now)\n"
-		"  --fuel N       stop after N units of fuel (one per call and loop iteration)\n"
+		"  --env K=V          an environment variable (repeatable)\n"
+		"  --allow IFACE      also grant interface IFACE (repeatable; wasmos interfaces)\n"
+		"  --deny IFACE       take interface IFACE away, defaults included (repeatable)\n"
+		"  --fuel-slice N     fuel units per turn before another process runs\n"
+		"  --max-memory SIZE  memory limit: 64M, 1G, or pages as 100p\n"
+		"  --prefix           prefix each output line with [pid name]\n"
+		"  -v, --verbose      the kernel's own info lines on stderr\n"
 		"\n"
-		"Arguments are read by the parameter types: i32 and i64 in decimal (negative\n"
-		"allowed) or 0x hex; f32 and f64 as C reads them (1.5, 1e-3, 0x1p-2, nan, inf,\n"
-		"-inf) or nan:0xPAYLOAD; funcref as null; externref as null or a number.\n"
-		"Results: integers in signed decimal, floats with enough digits to read back\n"
-		"exactly, NaN as nan or nan:0xPAYLOAD (with - when the sign is set), references\n"
-		"as null or ref.\n"
+		"The default grant: log, time, system-time, random, interface, stdin.\n"
+		"A trap prints its reason and the Wasm backtrace on stderr; exit status 134.\n"
+		"Exit status otherwise: the program's, 1 error (file, module, link), 64 bad usage.\n"
 		"\n"
-		"Exit status: 0 done, 1 error (file, module, export, link), 2 trap (the reason\n"
-		"and the Wasm backtrace go to stderr), 3 out of fuel, 64 bad usage.\n"
-		"Not yet: imports, WASI, the wasmos kernel ABI.\n");
+		"With --invoke NAME, no kernel: loads a module without imports, runs its start\n"
+		"function, calls export NAME with ARGS read by the parameter types (i32/i64 in\n"
+		"decimal or 0x hex; f32/f64 as C reads them, or nan:0xPAYLOAD; refs as null) and\n"
+		"prints the results one per line (integers signed, floats so that they read back\n"
+		"exactly).  --fuel N stops it after N units (one per call and loop back-edge).\n"
+		"Exit status: 0 done, 1 error, 2 trap, 3 out of fuel, 64 bad usage.\n");
 }
 
 /* ---- reading the file ---------------------------------------------------------------- */
@@ -344,6 +351,16 @@ int hosted_run_main(int argc, char **argv)
 	eng_error err;
 	eng_extern ext;
 	eng_val *args = NULL;
+
+	/* Without --invoke (before FILE), the program runs in a kernel. */
+	bool invoke_form = false;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--invoke") || !strncmp(argv[i], "--invoke=", 9)) invoke_form = true;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) break;
+		if (argv[i][0] != '-') break;
+		if (!strcmp(argv[i], "--fuel") || !strcmp(argv[i], "--invoke")) i++;
+	}
+	if (!invoke_form) return hosted_cmd_run_kernel(argc, argv);
 
 	/* Options come before FILE; everything after FILE is an argument (even "-1"). */
 	for (i = 1; i < argc && !file; i++) {

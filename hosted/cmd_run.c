@@ -1,0 +1,205 @@
+/* cmd_run.c: `wasmos run [OPTIONS] FILE.wasm|CID [ARGS...]`: runs one program as a
+ * process of a hosted kernel and exits with its exit code.  (`--invoke` calls one
+ * export without a kernel: run.c.)
+ */
+#define _GNU_SOURCE
+#include "hosted.h"
+#include "natives.h"
+#include "ifc_all.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_LIST 64
+
+typedef struct run_opts {
+	const char *env[MAX_LIST];
+	uint32_t nenv;
+	uint8_t allow[MAX_LIST][KERN_ID_SIZE];
+	uint32_t nallow;
+	uint8_t deny[MAX_LIST][KERN_ID_SIZE];
+	uint32_t ndeny;
+	kern_limits limits;
+	bool prefix;
+	bool verbose;
+} run_opts;
+
+static hosted_sys *running;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	if (running) hosted_loop_stop(running->loop);
+}
+
+/* "64M", "1G", "65536", "16p" (pages) -> pages of 64 KiB; 0 on error. */
+static uint32_t parse_size_pages(const char *s)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s) return 0;
+	unsigned long long bytes;
+	switch (*end) {
+	case 0: bytes = v; break;
+	case 'k': case 'K': bytes = v << 10; end++; break;
+	case 'm': case 'M': bytes = v << 20; end++; break;
+	case 'g': case 'G': bytes = v << 30; end++; break;
+	case 'p': return end[1] ? 0 : (uint32_t)(v > 65536 ? 0 : v);
+	default: return 0;
+	}
+	if ((*end == 'i' || *end == 'I') && (end[1] == 'B' || end[1] == 'b')) end += 2;
+	else if (*end == 'B' || *end == 'b') end++;
+	if (*end) return 0;
+	unsigned long long pages = (bytes + 65535) >> 16;
+	return pages == 0 || pages > 65536 ? 0 : (uint32_t)pages;
+}
+
+static int parse_iface(const char *name, uint8_t out[KERN_ID_SIZE])
+{
+	const ifc_all_info *i = ifc_all_by_name(name, (uint32_t)strlen(name));
+	if (!i) return -1;
+	memcpy(out, i->id, KERN_ID_SIZE);
+	return 0;
+}
+
+static bool main_done(void *ud)
+{
+	hosted_sys *s = ud;
+	return s->main_done;
+}
+
+int hosted_cmd_run_kernel(int argc, char **argv)
+{
+	static run_opts o;
+	memset(&o, 0, sizeof o);
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			hosted_run_usage(stdout, true);
+			return HOSTED_EXIT_OK;
+		} else if (!strcmp(a, "--env") && v) {
+			if (!strchr(v, '=') || o.nenv == MAX_LIST) {
+				fprintf(stderr, "wasmos run: --env wants K=V, got '%s'\n", v);
+				return HOSTED_EXIT_USAGE;
+			}
+			o.env[o.nenv++] = v;
+			i++;
+		} else if ((!strcmp(a, "--allow") || !strcmp(a, "--deny")) && v) {
+			bool allow = a[2] == 'a';
+			uint8_t(*list)[KERN_ID_SIZE] = allow ? o.allow : o.deny;
+			uint32_t *n = allow ? &o.nallow : &o.ndeny;
+			if (*n == MAX_LIST || parse_iface(v, list[*n]) != 0) {
+				fprintf(stderr, "wasmos run: %s: unknown interface '%s' (see wasmos interfaces)\n", a, v);
+				return HOSTED_EXIT_USAGE;
+			}
+			(*n)++;
+			i++;
+		} else if (!strcmp(a, "--fuel-slice") && v) {
+			char *end;
+			long long n = strtoll(v, &end, 10);
+			if (*end || n <= 0) {
+				fprintf(stderr, "wasmos run: --fuel-slice wants a positive number, got '%s'\n", v);
+				return HOSTED_EXIT_USAGE;
+			}
+			o.limits.fuel_slice = n;
+			i++;
+		} else if (!strcmp(a, "--max-memory") && v) {
+			o.limits.max_memory_pages = parse_size_pages(v);
+			if (!o.limits.max_memory_pages) {
+				fprintf(stderr, "wasmos run: --max-memory wants a size like 64M, 1G or 100p (pages), "
+						"at most 4G; got '%s'\n", v);
+				return HOSTED_EXIT_USAGE;
+			}
+			i++;
+		} else if (!strcmp(a, "--prefix")) {
+			o.prefix = true;
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			o.verbose = true;
+		} else {
+			fprintf(stderr, "wasmos run: unknown option '%s'%s\n", a, v ? "" : " (or its value is missing)");
+			hosted_run_usage(stderr, false);
+			return HOSTED_EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		fprintf(stderr, "wasmos run: no FILE.wasm or CID given\n");
+		hosted_run_usage(stderr, false);
+		return HOSTED_EXIT_USAGE;
+	}
+	const char *file = argv[i];
+	uint8_t *bytes = NULL;
+	size_t len = 0;
+	int got = hosted_cmd_store_fetch("run", file, &bytes, &len);
+	if (got < 0) return HOSTED_EXIT_ERROR;
+	if (got == 0 && hosted_file_read(file, &bytes, &len) != 0) {
+		fprintf(stderr, "wasmos run: %s: %s\n", file, strerror(errno));
+		return HOSTED_EXIT_ERROR;
+	}
+
+	hosted_sys sys;
+	memset(&sys, 0, sizeof sys);
+	sys.prefix = o.prefix;
+	sys.quiet_kernel = !o.verbose;
+	int status = HOSTED_EXIT_ERROR;
+	if (hosted_sys_init(&sys, NULL) != 0) {
+		fprintf(stderr, "wasmos run: out of memory\n");
+		goto out;
+	}
+	kern_spawn_args sa;
+	memset(&sa, 0, sizeof sa);
+	const char *slash = strrchr(file, '/');
+	sa.name = slash ? slash + 1 : file;
+	sa.wasm = bytes;
+	sa.wasm_len = len;
+	sa.argv = (const char *const *)argv + i;
+	sa.argc = (uint32_t)(argc - i);
+	sa.envp = o.env;
+	sa.envc = o.nenv;
+	/* the terminal's input is the program's unless denied */
+	uint8_t allow[MAX_LIST + 1][KERN_ID_SIZE];
+	memcpy(allow, o.allow, sizeof o.allow);
+	memcpy(allow[o.nallow], ifc_stdin_id, KERN_ID_SIZE);
+	sa.allow = (const uint8_t(*)[KERN_ID_SIZE])allow;
+	sa.nallow = o.nallow + 1;
+	sa.deny = (const uint8_t(*)[KERN_ID_SIZE])o.deny;
+	sa.ndeny = o.ndeny;
+	sa.limits = o.limits;
+	eng_error err;
+	uint64_t pid;
+	int rc = kern_spawn(sys.k, &sa, &pid, &err);
+	if (rc) {
+		if (rc == KERN_ELOAD)
+			fprintf(stderr, "wasmos run: %s: %s: %s (at byte offset 0x%" PRIx32 ")\n", file,
+				eng_error_text(err.code), err.msg, err.offset);
+		else
+			fprintf(stderr, "wasmos run: %s: %s\n", file, kern_error_text(rc));
+		goto out;
+	}
+	sys.main_pid = pid;
+	running = &sys;
+	signal(SIGINT, on_sigint);
+	if (hosted_loop_run(sys.loop, sys.k, main_done, &sys) != 0 && !sys.main_done) {
+		status = HOSTED_EXIT_ERROR;
+		goto out;
+	}
+	if (!sys.main_done) {
+		fprintf(stderr, "wasmos run: interrupted\n");
+		status = 130;
+		goto out;
+	}
+	status = sys.main_exit & 0xff;
+out:
+	running = NULL;
+	if (sys.k) hosted_sys_free(&sys);
+	free(bytes);
+	return status;
+}
