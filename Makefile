@@ -16,7 +16,7 @@
 SHARED ?= ../shared
 TESTSUITE := $(SHARED)/wasm-testsuite
 
-CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -Iengine -Ilib -Ikernel -MMD -MP
+CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -fno-math-errno -Iengine -Ilib -Ikernel -MMD -MP
 FLAGS_release := -O2
 FLAGS_asan := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDLIBS := -lm
