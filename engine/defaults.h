@@ -21,6 +21,10 @@
 /* Nesting of blocks in one function. */
 #define ENG_MAX_BLOCK_DEPTH 65536u
 
+/* Fuel: bulk memory and table ops cost one unit per this many bytes they write,
+ * about the time of one short loop iteration (a unit is a call or a back-edge). */
+#define ENG_FUEL_BULK_BYTES 1024u
+
 /* Parameters or results of one host function (they travel through a C array). */
 #define ENG_HOST_MAX_VALUES 16u
 

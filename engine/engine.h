@@ -216,7 +216,7 @@ uint8_t eng_table_type(const eng_table *t);
 enum {
 	ENG_DONE = 0,        /* finished: results are ready */
 	ENG_TRAPPED = 1,     /* trapped: see eng_thread_trap */
-	ENG_OUT_OF_FUEL = 2, /* stopped at a call or loop back-edge: eng_resume continues */
+	ENG_OUT_OF_FUEL = 2, /* stopped at a call, loop back-edge or bulk op: eng_resume continues */
 	ENG_SUSPENDED = 3,   /* a host function suspended: eng_resume with its results */
 };
 
@@ -267,7 +267,8 @@ int eng_resume(eng_thread *t, const eng_val *results);
 const eng_val *eng_thread_results(eng_thread *t, uint32_t *n);
 const eng_trap *eng_thread_trap(const eng_thread *t);
 
-/* Fuel: one unit per call and per loop back-edge.  A negative value disables it. */
+/* Fuel: one unit per call and per loop back-edge, and one per KiB that a bulk memory
+ * or table op (fill, copy, init) writes.  A negative value disables it. */
 void eng_thread_set_fuel(eng_thread *t, int64_t fuel);
 int64_t eng_thread_fuel(const eng_thread *t);
 

@@ -16,6 +16,7 @@
 #include "code.h"
 #include "ops.h"
 #include "numeric.h"
+#include "defaults.h"
 
 #if !defined(ENG_SWITCH_DISPATCH) && defined(__GNUC__)
 #define ENG_COMPUTED_GOTO 1
@@ -48,6 +49,18 @@
 			fuel--;                                               \
 		}                                                             \
 		pc += off_j;                                                  \
+	} while (0)
+
+/* Bulk memory and table ops pay a unit per ENG_FUEL_BULK_BYTES they write: else one
+ * loop iteration could fill all of memory thousands of times for a single unit.
+ * With no fuel left the thread stops on the op before it acts (it writes nothing
+ * first, so re-running it on resume is safe); an op larger than the fuel left runs
+ * and takes the count to zero, so the next call or back-edge stops. */
+#define CHARGE_BULK(bytes)                                                    \
+	do {                                                                  \
+		if (UNLIKELY(fuel <= 0)) goto out_of_fuel;                    \
+		uint64_t units_ = (bytes) / ENG_FUEL_BULK_BYTES;              \
+		fuel = units_ < (uint64_t)fuel ? fuel - (int64_t)units_ : 0;  \
 	} while (0)
 
 #define LOAD_MEM()                                                    \
@@ -231,6 +244,7 @@ dispatch:
 		uint64_t d = R(1).u32, n = R(3).u32;
 		uint8_t v = (uint8_t)R(2).u32;
 		if (UNLIKELY(d + n > memsz)) TRAP(ENG_TRAP_MEMORY_OOB);
+		CHARGE_BULK(n);
 		__builtin_memset(mem + d, v, n);
 		pc += 4;
 		NEXT();
@@ -238,6 +252,7 @@ dispatch:
 	CASE(MEMORY_COPY) {
 		uint64_t d = R(1).u32, s = R(2).u32, n = R(3).u32;
 		if (UNLIKELY(d + n > memsz || s + n > memsz)) TRAP(ENG_TRAP_MEMORY_OOB);
+		CHARGE_BULK(n);
 		__builtin_memmove(mem + d, mem + s, n);
 		pc += 4;
 		NEXT();
@@ -247,6 +262,7 @@ dispatch:
 		uint64_t d = R(2).u32, s = R(3).u32, n = R(4).u32;
 		uint64_t len = inst->data_dropped[pc[1]] ? 0 : ds->len;
 		if (UNLIKELY(s + n > len || d + n > memsz)) TRAP(ENG_TRAP_MEMORY_OOB);
+		CHARGE_BULK(n);
 		__builtin_memcpy(mem + d, inst->module->bytes + ds->data_offset + s, n);
 		pc += 5;
 		NEXT();
@@ -290,6 +306,7 @@ dispatch:
 		uint64_t i = R(1).u32, n = R(3).u32;
 		uint64_t v = R(2).u64;
 		if (UNLIKELY(i + n > tb->size)) TRAP(ENG_TRAP_TABLE_OOB);
+		CHARGE_BULK(n * sizeof(uint64_t));
 		for (uint64_t k = 0; k < n; k++) tb->elems[i + k] = v;
 		pc += 5;
 		NEXT();
@@ -298,6 +315,7 @@ dispatch:
 		eng_table *dt = inst->tables[pc[4]], *st = inst->tables[pc[5]];
 		uint64_t d = R(1).u32, s = R(2).u32, n = R(3).u32;
 		if (UNLIKELY(d + n > dt->size || s + n > st->size)) TRAP(ENG_TRAP_TABLE_OOB);
+		CHARGE_BULK(n * sizeof(uint64_t));
 		__builtin_memmove(dt->elems + d, st->elems + s, n * sizeof(uint64_t));
 		pc += 6;
 		NEXT();
@@ -307,6 +325,7 @@ dispatch:
 		const eng_elem_rt *seg = &inst->elems[pc[5]];
 		uint64_t d = R(1).u32, s = R(2).u32, n = R(3).u32;
 		if (UNLIKELY(s + n > seg->count || d + n > tb->size)) TRAP(ENG_TRAP_TABLE_OOB);
+		CHARGE_BULK(n * sizeof(uint64_t));
 		if (n) __builtin_memcpy(tb->elems + d, seg->refs + s, n * sizeof(uint64_t));
 		pc += 6;
 		NEXT();
