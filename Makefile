@@ -162,8 +162,18 @@ $(FUZZ_NAMES:%=fuzz-%): fuzz-%: build/fuzz/fuzz_% fuzz-corpus
 		build/fuzz/corpus-$* build/fuzz/corpus
 .PHONY: fuzz fuzz-corpus $(FUZZ_NAMES:%=fuzz-%)
 
-bench: all
-	$(Q)if [ -f bench/run.sh ]; then bash bench/run.sh; else echo "bench/run.sh does not exist yet"; fi
+bench: all build/bench/ipc/ipc_bench build/bench/ipc/ping.wasm build/bench/ipc/pong.wasm
+	$(Q)bash bench/run.sh
+	$(Q)build/bench/ipc/ipc_bench build/bench/ipc/ping.wasm build/bench/ipc/pong.wasm
+
+# IPC: two import-only programs ping-pong through one kernel (bench/ipc/).
+build/bench/ipc/%.wasm: bench/ipc/%.c bench/ipc/ipc_wasm.h build/gen/ifc_all.h | $(SETUP)
+	@mkdir -p $(@D)
+	$(Q)clang --target=wasm32 -O2 -nostdlib -fno-builtin -Wl,--no-entry -Ibuild/gen -Ibench/ipc \
+		$< build/gen/ifc_kv.c build/gen/ifc_interface.c -o $@
+build/bench/ipc/ipc_bench: bench/ipc/ipc_bench.c $(ENGINE_OBJS_release)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS_BASE) -O2 $^ $(LDLIBS) -o $@
 
 run: build/release/wasmos
 	$(Q)build/release/wasmos --help
