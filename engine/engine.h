@@ -268,7 +268,8 @@ const eng_val *eng_thread_results(eng_thread *t, uint32_t *n);
 const eng_trap *eng_thread_trap(const eng_thread *t);
 
 /* Fuel: one unit per call and per loop back-edge, and one per KiB that a bulk memory
- * or table op (fill, copy, init) writes.  A negative value disables it. */
+ * or table op (fill, copy, init) writes or a call zeroes for its locals.  A negative
+ * value disables it. */
 void eng_thread_set_fuel(eng_thread *t, int64_t fuel);
 int64_t eng_thread_fuel(const eng_thread *t);
 

@@ -486,6 +486,12 @@ do_call:
 			nfp = t->slots + base;
 		}
 		for (uint32_t k = code->nparam_slots; k < code->nlocal_slots; k++) nfp[k].u64 = 0;
+		/* zeroing many locals is a bulk write, and pays as one (see CHARGE_BULK) */
+		if (UNLIKELY(code->nlocal_slots - code->nparam_slots > ENG_FUEL_BULK_BYTES / sizeof(eng_slot))) {
+			uint64_t units_ = (uint64_t)(code->nlocal_slots - code->nparam_slots) *
+					  sizeof(eng_slot) / ENG_FUEL_BULK_BYTES;
+			fuel = units_ < (uint64_t)fuel ? fuel - (int64_t)units_ : 0;
+		}
 		frames[nframes - 1 + 1].ret_pc = pc;
 		frames[nframes].fp = (uint32_t)base;
 		frames[nframes].func = callee;

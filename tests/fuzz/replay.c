@@ -351,7 +351,7 @@ static void check_deep_stack(uint32_t n)
 	free(mod.p);
 }
 
-/* ---- fuel bounds bulk ops (the fuzzers' first hang) ----------------------------------- */
+/* ---- fuel bounds bulk work (the fuzzers' hangs) ---------------------------------------- */
 
 /* (module (memory 1) (global $n (export "n") (mut i32) (i32.const 0))
  *   (func (export "f") (loop (memory.fill (i32.const 0) (i32.const 1) (i32.const 65536))
@@ -365,6 +365,17 @@ static const uint8_t fill_loop[] = {
 	0x0b,
 };
 
+/* (module (global $n (export "n") (mut i32) (i32.const 0)) (func $f (local i64 x 12800))
+ *   (func (export "f") (loop (call $f) (global.set $n (i32.add (global.get $n) (i32.const 1)))
+ *     (br 0)))) */
+static const uint8_t fat_call_loop[] = {
+	0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+	0x03, 0x03, 0x02, 0x00, 0x00, 0x06, 0x06, 0x01, 0x7f, 0x01, 0x41, 0x00, 0x0b, 0x07,
+	0x09, 0x02, 0x01, 0x6e, 0x03, 0x00, 0x01, 0x66, 0x00, 0x01, 0x0a, 0x18, 0x02, 0x05,
+	0x01, 0x80, 0x64, 0x7e, 0x0b, 0x10, 0x00, 0x03, 0x40, 0x10, 0x00, 0x23, 0x00, 0x41,
+	0x01, 0x6a, 0x24, 0x00, 0x0c, 0x00, 0x0b, 0x0b,
+};
+
 static void *plain_alloc(void *ud, void *ptr, size_t old, size_t n)
 {
 	(void)ud, (void)old;
@@ -375,9 +386,9 @@ static void *plain_alloc(void *ud, void *ptr, size_t old, size_t n)
 	return realloc(ptr, n);
 }
 
-/* Runs "f" of fill_loop with `fuel` and returns the iterations done (the global n),
- * or -1 when it did not stop out of fuel. */
-static long fill_iterations(int64_t fuel)
+/* Runs "f" of a loop module with `fuel` and returns the iterations done (the global
+ * n), or -1 when it did not stop out of fuel. */
+static long loop_iterations(const uint8_t *mod, size_t len, int64_t fuel)
 {
 	const eng_alloc a = { plain_alloc, NULL };
 	eng_module *m = NULL;
@@ -388,7 +399,7 @@ static long fill_iterations(int64_t fuel)
 	eng_error err;
 	long got = -1;
 
-	if (eng_module_load(&a, fill_loop, sizeof fill_loop, &m, &err) != 0 ||
+	if (eng_module_load(&a, mod, len, &m, &err) != 0 ||
 	    !(s = eng_store_new(&a, NULL)) || eng_instantiate(s, m, NULL, NULL, &inst, &err) != 0 ||
 	    !(t = eng_thread_new(s, NULL)) || eng_instance_export(inst, "f", 1, &f) != 0 ||
 	    eng_instance_export(inst, "n", 1, &n) != 0)
@@ -403,23 +414,31 @@ out:
 	return got;
 }
 
-/* A 64 KiB fill costs 64 units and the back-edge one.  Of 1000 units, 15 iterations
- * use 975; the 16th fill runs on the 25 left, then the back-edge stops: 16, not the
- * 1000 of when only back-edges paid.  A fill dearer than the fuel left still runs, so
- * that a thread given little fuel at a time makes progress: 1 iteration on 10 units. */
-static void check_fuel_bounds_bulk_ops(void)
+static void check_iterations(const char *name, const uint8_t *mod, size_t len, long want_1000)
 {
-	long many = fill_iterations(1000), one = fill_iterations(10);
-	int ok = many == 16 && one == 1;
+	long many = loop_iterations(mod, len, 1000), one = loop_iterations(mod, len, 10);
+	int ok = many == want_1000 && one == 1;
 
 	if (!ok)
-		fprintf(stderr, "  iterations: %ld with 1000 units (want 16), %ld with 10 (want 1)\n",
-			many, one);
-	printf("fuel bounds bulk memory ops %s\n", ok ? "ok" : "FAIL");
+		fprintf(stderr, "  iterations: %ld with 1000 units (want %ld), %ld with 10 (want 1)\n",
+			many, want_1000, one);
+	printf("%s %s\n", name, ok ? "ok" : "FAIL");
 	if (ok)
 		passed++;
 	else
 		failed++;
+}
+
+/* A 64 KiB fill costs 64 units and the back-edge one.  Of 1000 units, 15 iterations
+ * use 975; the 16th fill runs on the 25 left, then the back-edge stops: 16, not the
+ * 1000 of when only back-edges paid.  A fill dearer than the fuel left still runs, so
+ * that a thread given little fuel at a time makes progress: 1 iteration on 10 units.
+ * Likewise a call that zeroes 100 KiB of locals costs 1 + 100 units, and with the
+ * back-edge 102: 9 iterations use 918, the 10th call runs on the 82 left. */
+static void check_fuel_bounds_bulk_work(void)
+{
+	check_iterations("fuel bounds bulk memory ops", fill_loop, sizeof fill_loop, 16);
+	check_iterations("fuel bounds zeroing locals", fat_call_loop, sizeof fat_call_loop, 10);
 }
 
 /* The out-of-memory loop too, unless the module runs long. */
@@ -451,7 +470,7 @@ int main(int argc, char **argv)
 	check_big_br_table(100000);
 	check_fat_recursion(40000);
 	check_deep_stack(70000);
-	check_fuel_bounds_bulk_ops();
+	check_fuel_bounds_bulk_work();
 
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed != 0;
