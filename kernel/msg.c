@@ -186,6 +186,15 @@ static int fail_now(kern_state *k, kern_msg *m, int status, uint64_t *id_out)
 	return 0;
 }
 
+/* Messages waiting for a handler of iface. */
+static uint32_t waiting_for(kern_state *k, const uint8_t *iface)
+{
+	uint32_t n = 0;
+	for (kern_msg *m = k->waiting; m; m = m->next)
+		if (kern_id_equal(m->iface, iface)) n++;
+	return n;
+}
+
 int kern_msg_emit(kern_state *k, kern_proc *from, const uint8_t *iface, const uint8_t *body,
 		  uint32_t len, uint32_t flags, kern_answer_fn on_answer, void *ud, uint64_t *id_out)
 {
@@ -205,6 +214,9 @@ int kern_msg_emit(kern_state *k, kern_proc *from, const uint8_t *iface, const ui
 		return KERN_ENOHANDLER;
 	}
 	if (!denied && h && h->proc && h->queued >= k->limits.max_queue) return KERN_ELIMIT;
+	/* the wait list is the queue of a handler still to come: bounded the same */
+	if (!denied && !h && (flags & KERN_EMIT_WAIT_HANDLER) && waiting_for(k, iface) >= k->limits.max_queue)
+		return KERN_ELIMIT;
 
 	kern_msg *m = kern_mem_alloc(k, sizeof *m);
 	if (!m) return KERN_ENOMEM;
@@ -237,9 +249,11 @@ int kern_msg_emit(kern_state *k, kern_proc *from, const uint8_t *iface, const ui
 	}
 	if (id_out) *id_out = wants ? m->id : 0;
 	if (!h) {
+		/* at the end: the handler gets them in the order they were sent */
 		m->state = MSG_WAITING_HANDLER;
-		m->next = k->waiting;
-		k->waiting = m;
+		kern_msg **pp = &k->waiting;
+		while (*pp) pp = &(*pp)->next;
+		*pp = m;
 		return 0;
 	}
 	deliver(k, m, h);

@@ -129,6 +129,47 @@ static int test_msg_process_handler_registers_and_answers_client(void)
 	return 0;
 }
 
+static int test_msg_wait_handler_keeps_messages_in_order_until_register(void)
+{
+	CHECK(open_kernel(NULL) == 0);
+	uint64_t h, c;
+	const kt_cmd s[] = {
+		{ OP_EMIT, S_ID_A, S_IOV_PING, 1, F_WAIT, 0 },
+		{ OP_EMIT, S_ID_A, S_IOV_PONG, 1, F_WAIT | F_ANSWER, S_ID(0) },
+		{ OP_NEXT, 0, 0, S_BUF(0), S_BUF_LEN, F_BLOCK },
+		{ OP_HALT, 0, 0, 0, 0, 0 },
+	};
+	CHECK_EQ(kt_spawn(&t, &client_a, s, KT_NCMDS(s), &c), 0);
+	kt_run(&t);
+	CHECK_EQ(kt_result(&t, c, 0), 0);
+	CHECK_EQ(kt_result(&t, c, 1), 0);
+	CHECK_EQ(kt_pc(&t, c), 2);
+	CHECK_EQ(kt_state(&t, c), KERN_PROC_WAITING);
+
+	/* registering delivers the waiting messages, ahead of the register answer */
+	const kt_cmd hs[] = {
+		{ OP_EMIT, S_ID_IFACE, S_IOV_REG_A, 1, F_ANSWER, S_ID(31) },
+		{ OP_NEXT, 0, 0, S_BUF(0), S_BUF_LEN, F_BLOCK },
+		{ OP_NEXT, 0, 0, S_BUF(1), S_BUF_LEN, F_BLOCK },
+		{ OP_NEXT, 0, 0, S_BUF(2), S_BUF_LEN, F_BLOCK },
+		{ OP_ANSWER, S_BUF(1) + 8, S_IOV_PING, 1, 0, 0 },
+		{ OP_HALT, 0, 0, 0, 0, 0 },
+	};
+	CHECK_EQ(kt_spawn(&t, &handler_a, hs, KT_NCMDS(hs), &h), 0);
+	kt_run(&t);
+	uint64_t id = kt_peek64(&t, c, S_ID(0));
+	/* first the message that wants no answer (id 0), then the other, as emitted */
+	CHECK(kt_check_note(&t, h, S_BUF(0), 2, 0, 0, kt_id_a, c, "ping", 4) == 0);
+	CHECK(kt_check_note(&t, h, S_BUF(1), 2, 0, id, kt_id_a, c, "pong", 4) == 0);
+	CHECK(kt_check_note(&t, h, S_BUF(2), 1, KERN_ANSWER_OK, kt_peek64(&t, h, S_ID(31)),
+			    ifc_interface_id, 0, NULL, 0) == 0);
+	CHECK_EQ(kt_result(&t, h, 4), 0);
+	CHECK_EQ(kt_result(&t, c, 2), KERN_NOTE_HEADER + 4);
+	CHECK(kt_check_note(&t, c, S_BUF(0), 1, KERN_ANSWER_OK, id, kt_id_a, h, "ping", 4) == 0);
+	kt_close(&t);
+	return 0;
+}
+
 static int test_msg_wait_handler_native_register_delivers(void)
 {
 	CHECK(open_kernel(NULL) == 0);
@@ -216,6 +257,30 @@ static int test_msg_full_handler_queue_is_elimit(void)
 	CHECK_EQ(kt_result(&t, c2, 0), 0);
 	CHECK_EQ(kt_result(&t, c2, 1), 0);
 	CHECK_EQ(kt_result(&t, c2, 2), KERN_ELIMIT);
+	kt_close(&t);
+	return 0;
+}
+
+static int test_msg_wait_list_is_bounded_by_max_queue(void)
+{
+	const kern_limits lim = { .max_queue = 2 };
+	CHECK(open_kernel(&lim) == 0);
+	const kt_cmd s[] = {
+		{ OP_EMIT, S_ID_A, S_IOV_PING, 1, F_WAIT, 0 },
+		{ OP_EMIT, S_ID_A, S_IOV_PING, 1, F_WAIT | F_ANSWER, S_ID(0) },
+		{ OP_EMIT, S_ID_A, S_IOV_PING, 1, F_WAIT, 0 },
+		{ OP_EMIT, S_ID_A, S_IOV_PING, 1, F_WAIT | F_ANSWER, S_ID(1) },
+		{ OP_HALT, 0, 0, 0, 0, 0 },
+	};
+	uint64_t c;
+	CHECK_EQ(kt_spawn(&t, &client_a, s, KT_NCMDS(s), &c), 0);
+	kt_run(&t);
+	CHECK_EQ(kt_result(&t, c, 0), 0);
+	CHECK_EQ(kt_result(&t, c, 1), 0);
+	CHECK_EQ(kt_result(&t, c, 2), KERN_ELIMIT);
+	CHECK_EQ(kt_result(&t, c, 3), KERN_ELIMIT);
+	CHECK_EQ(kern_native_register(t.k, kt_id_a, &kt_native_ops, &na), 0);
+	CHECK_EQ(na.n, 2);
 	kt_close(&t);
 	return 0;
 }
@@ -561,9 +626,11 @@ int main(void)
 		TEST(test_msg_native_handler_gets_body_sender_and_answer_arrives_as_laid_out),
 		TEST(test_msg_error_answer_keeps_status_and_body),
 		TEST(test_msg_process_handler_registers_and_answers_client),
+		TEST(test_msg_wait_handler_keeps_messages_in_order_until_register),
 		TEST(test_msg_wait_handler_native_register_delivers),
 		TEST(test_msg_no_handler_is_status_3_or_enohandler),
 		TEST(test_msg_full_handler_queue_is_elimit),
+		TEST(test_msg_wait_list_is_bounded_by_max_queue),
 		TEST(test_msg_outstanding_limit_is_elimit),
 		TEST(test_msg_body_over_max_message_is_etoobig),
 		TEST(test_msg_cancel_before_answer_drops_it),
