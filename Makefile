@@ -1,6 +1,7 @@
 # wasmos: build and test.  GNU make.
 #
 #   make             build/release: the wasmos command, the spec runner, unit tests
+#                    and the Wasm programs (make programs: build/programs, docs/programs.md)
 #   make test        unit and spec tests in the release and the asan builds
 #   make spec        spec tests, release build      make spec-asan   the same, asan build
 #   make bench       bench/run.sh                   make run         the demo (for now --help)
@@ -55,6 +56,10 @@ SETUP := build/.setup-done
 .DELETE_ON_ERROR:
 
 all: build/release/wasmos build/release/spec-runner $(UNIT_SRCS:%.c=build/release/test/%)
+
+# Wasm programs: programs/ built with the SDK into build/programs (sdk/program.mk).
+include sdk/program.mk
+all: programs
 
 # ---- per build mode ------------------------------------------------------------------
 # $(1) is the mode.  obj/ holds freestanding engine and lib objects; host/ the rest.
