@@ -391,6 +391,14 @@ static void emit_return(compiler *c)
 	/* A lazy result may sit in a slot that an earlier copy overwrites: move lazy
 	 * results home first (homes are above every destination). */
 	for (uint32_t i = 0; i < n; i++) materialize(c, &c->stack[c->sp - n + i]);
+	/* One result just computed by the last op: let that op write slot 0 itself. */
+	if (n == 1 && c->last_dst != UINT32_MAX) {
+		opnd *o = &c->stack[c->sp - 1];
+		if (o->loc == o->home && c->code[c->last_dst] == o->home) {
+			c->code[c->last_dst] = 0;
+			o->loc = 0;
+		}
+	}
 	uint32_t dst = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		opnd *o = &c->stack[c->sp - n + i];
