@@ -90,12 +90,25 @@ bool kern_may_emit(kern_state *k, kern_proc *p, const uint8_t *iface)
 
 /* ---- the `interface` interface, handled by the kernel ---------------------------- */
 
+/* The WASI errno an error answer of `interface` carries (docs/interfaces.md). */
+static uint16_t errno_of(int rc)
+{
+	switch (rc) {
+	case KERN_EDENIED: return 2;  /* EACCES: not granted */
+	case KERN_EEXIST: return 20;  /* EEXIST: someone handles it */
+	case KERN_ENOENT: return 44;  /* ENOENT: not its handler */
+	case KERN_ENOMEM: return 48;  /* ENOMEM */
+	default: return 28;           /* EINVAL: a body that does not decode */
+	}
+}
+
 static void interface_message(void *ud, kern_state *k, const kern_delivery *d)
 {
 	(void)ud;
 	kern_proc *p = kern_proc_find(k, d->sender);
 	int tag = ifc_interface_tag(d->body, d->len);
 	int rc = KERN_EINVAL;
+	uint16_t err = 0;
 	if (p && tag == IFC_INTERFACE_REGISTER) {
 		ifc_interface_register m;
 		if (ifc_interface_register_decode(d->body, d->len, &m) == 0) {
@@ -112,13 +125,16 @@ static void interface_message(void *ud, kern_state *k, const kern_delivery *d)
 		ifc_interface_unregister m;
 		if (ifc_interface_unregister_decode(d->body, d->len, &m) == 0)
 			rc = kern_iface_unregister(k, p, m.id);
+	} else if (tag < 0 && d->len > 0) {
+		err = 52; /* ENOSYS: no such message */
 	}
+	if (rc && !err) err = errno_of(rc);
 	if (d->id) {
 		if (rc == 0) {
 			kern_answer(k, d->id, NULL, 0, KERN_ANSWER_OK);
 		} else {
-			uint8_t err[2] = { (uint8_t)(-rc), 0 };
-			kern_answer(k, d->id, err, 2, KERN_ANSWER_ERROR);
+			uint8_t body[2] = { (uint8_t)err, (uint8_t)(err >> 8) };
+			kern_answer(k, d->id, body, 2, KERN_ANSWER_ERROR);
 		}
 	}
 }
