@@ -101,6 +101,42 @@ static int test_iface_deny_takes_away_a_default_interface(void)
 	return 0;
 }
 
+/* A process whose message was denied (or found no handler) was never a client: the
+ * handler is not told when it ends.  One whose message arrived is. */
+static int test_iface_only_real_clients_are_reported_ended(void)
+{
+	CHECK(open_kernel() == 0);
+	const kt_cmd s[] = {
+		{ OP_EMIT, S_ID_A, S_IOV_PING, 1, F_ANSWER, S_ID(0) },
+		{ OP_EMIT, S_ID_A, S_IOV_PING, 1, 0, 0 },
+		{ OP_END, 0, 0, 0, 0, 0 },
+	};
+	uint64_t stranger, early, client;
+	CHECK_EQ(kt_spawn(&t, NULL, s, KT_NCMDS(s), &stranger), 0);
+	const kern_spawn_args ca = { .name = "client", .allow = &kt_id_a, .nallow = 1 };
+	/* sends while nobody handles A: answered "no handler" at once */
+	CHECK_EQ(kt_spawn(&t, &ca, s, KT_NCMDS(s), &early), 0);
+	const kt_cmd halt[] = {
+		{ OP_EMIT, S_ID_A, S_IOV_PING, 1, F_ANSWER, S_ID(0) },
+		{ OP_HALT, 0, 0, 0, 0, 0 },
+	};
+	kt_run(&t);
+	CHECK_EQ(kt_state(&t, stranger), KERN_PROC_DEAD);
+	CHECK_EQ(kt_state(&t, early), KERN_PROC_DEAD);
+	CHECK_EQ(kern_native_register(t.k, kt_id_a, &kt_native_ops, &na), 0);
+	CHECK_EQ(kt_spawn(&t, &ca, halt, KT_NCMDS(halt), &client), 0);
+	CHECK_EQ(kt_spawn(&t, NULL, s, KT_NCMDS(s), &stranger), 0);
+	kt_run(&t);
+	CHECK_EQ(na.n, 1);
+	CHECK_EQ(kt_state(&t, stranger), KERN_PROC_DEAD);
+	CHECK_EQ(na.nended, 0);
+	CHECK_EQ(kern_kill(t.k, client, NULL), 0);
+	CHECK_EQ(na.nended, 1);
+	CHECK_EQ(na.ended[0], client);
+	kt_close(&t);
+	return 0;
+}
+
 /* ---- registering ------------------------------------------------------------------------ */
 
 static int test_iface_register_without_handle_right_fails(void)
@@ -244,6 +280,7 @@ int main(void)
 	static const test_case tests[] = {
 		TEST(test_iface_emit_not_granted_is_denied_answer_and_logged),
 		TEST(test_iface_deny_takes_away_a_default_interface),
+		TEST(test_iface_only_real_clients_are_reported_ended),
 		TEST(test_iface_register_without_handle_right_fails),
 		TEST(test_iface_register_taken_interface_is_eexist),
 		TEST(test_iface_unregister_frees_the_interface),

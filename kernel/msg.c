@@ -238,15 +238,12 @@ int kern_msg_emit(kern_state *k, kern_proc *from, const uint8_t *iface, const ui
 	if (from) {
 		from->sent++;
 		if (wants) from->outstanding++;
-		kern_idset_add(k, &from->contacted, iface);
 	}
 	if (denied) return fail_now(k, m, KERN_ANSWER_DENIED, id_out);
 	if (!h && !(flags & KERN_EMIT_WAIT_HANDLER)) return fail_now(k, m, KERN_ANSWER_NO_HANDLER, id_out);
-	if (wants && table_insert(k, m) != 0) {
-		if (from) { from->outstanding--; from->sent--; }
-		msg_free(k, m);
-		return KERN_ENOMEM;
-	}
+	/* only now is it a client of the interface: its handler is told when it ends */
+	if (from && kern_idset_add(k, &from->contacted, iface) != 0) goto out_unsend;
+	if (wants && table_insert(k, m) != 0) goto out_unsend;
 	if (id_out) *id_out = wants ? m->id : 0;
 	if (!h) {
 		/* at the end: the handler gets them in the order they were sent */
@@ -258,6 +255,13 @@ int kern_msg_emit(kern_state *k, kern_proc *from, const uint8_t *iface, const ui
 	}
 	deliver(k, m, h);
 	return 0;
+out_unsend:
+	if (from) {
+		from->sent--;
+		if (wants) from->outstanding--;
+	}
+	msg_free(k, m);
+	return KERN_ENOMEM;
 }
 
 void kern_msg_deliver_waiting(kern_state *k, kern_handler *h)
