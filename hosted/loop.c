@@ -161,9 +161,10 @@ int hosted_loop_run(hosted_loop *l, kern_state *k, bool (*done)(void *ud), void 
 		if (done && done(ud)) return 0;
 		if (kern_live_count(k) == 0) return 0;
 		fire_timers(l);
-		if (kern_has_ready(k)) continue;
 		int timeout = -1;
-		if (l->timers) {
+		if (kern_has_ready(k)) {
+			timeout = 0; /* look at events between rounds, then run the next */
+		} else if (l->timers) {
 			uint64_t now = hosted_now_ns();
 			uint64_t d = l->timers->deadline > now ? l->timers->deadline - now : 0;
 			timeout = (int)((d + 999999) / 1000000);

@@ -133,8 +133,8 @@ uint32_t kern_live_count(kern_state *k);
 
 /* ---- running ----------------------------------------------------------------------- */
 
-/* Runs ready processes, round robin, each for one fuel slice, until none is ready.
- * Returns the number of turns given. */
+/* Runs one round: every process ready now gets one turn of one fuel slice (round
+ * robin); call again while kern_has_ready.  Returns the number of turns given. */
 uint32_t kern_run_ready(kern_state *k);
 bool kern_has_ready(kern_state *k);
 

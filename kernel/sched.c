@@ -142,11 +142,15 @@ static void turn(kern_state *k, kern_proc *p)
 	}
 }
 
+/* One round: each process ready at the call gets one turn.  Those made ready during
+ * the round (a spinning program requeued) wait for the next, so a platform gets to
+ * its events between rounds even when a program never blocks. */
 uint32_t kern_run_ready(kern_state *k)
 {
-	uint32_t turns = 0;
+	uint32_t turns = 0, round = 0;
 	kern_proc *p;
-	while ((p = dequeue(k)) != NULL) {
+	for (p = k->ready_head; p; p = p->next_ready) round++;
+	while (round-- > 0 && (p = dequeue(k)) != NULL) {
 		if (p->state == KERN_PROC_DEAD) continue;
 		p->state = KERN_PROC_READY;
 		turn(k, p);
