@@ -223,8 +223,9 @@ static int abi_cancel_message(void *ud, eng_thread *t, const eng_val *a, eng_val
 	(void)t;
 	kern_proc *p = ud;
 	const uint8_t *idp = kern_guest_ptr(p, a[0].u32, 8);
-	if (!idp) return ret(r, KERN_EFAULT);
-	return ret(r, kern_msg_cancel(p->k, p, rd64(idp)));
+	int rc = idp ? kern_msg_cancel(p->k, p, rd64(idp)) : KERN_EFAULT;
+	if (rc) guest_error(p, "cancel_message", rc);
+	return ret(r, rc);
 }
 
 typedef struct abi_entry {

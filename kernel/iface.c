@@ -57,6 +57,24 @@ int kern_native_register(kern_state *k, const uint8_t iface[KERN_ID_SIZE],
 	return add_handler(k, iface, NULL, ops, ud);
 }
 
+int kern_native_unregister(kern_state *k, const uint8_t iface[KERN_ID_SIZE])
+{
+	for (uint32_t i = 0; i < k->nhandlers; i++) {
+		if (k->handlers[i]->native && kern_id_equal(k->handlers[i]->iface, iface)) {
+			remove_handler(k, i);
+			return 0;
+		}
+	}
+	return KERN_ENOENT;
+}
+
+bool kern_proc_granted(kern_state *k, uint64_t pid, const uint8_t iface[KERN_ID_SIZE], int what)
+{
+	kern_proc *p = kern_proc_find(k, pid);
+	if (!p || p->state == KERN_PROC_DEAD) return false;
+	return kern_idset_has(what == KERN_GRANT_HANDLE ? &p->handle : &p->allow, iface);
+}
+
 int kern_iface_register(kern_state *k, kern_proc *p, const uint8_t *iface)
 {
 	if (!kern_idset_has(&p->handle, iface)) return KERN_EDENIED;

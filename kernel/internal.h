@@ -143,6 +143,7 @@ struct kern_state {
 
 	kern_idset default_grant;
 	kern_proc *current;          /* the process whose turn it is */
+	struct kern_load *loads;     /* kern_spawn_cid requests awaiting their bytes (load.c) */
 };
 
 /* kernel.c */
@@ -204,6 +205,10 @@ uint8_t *kern_guest_ptr(kern_proc *p, uint32_t ptr, uint32_t len);
 int kern_wasi_resolve(kern_state *k, kern_proc *p, const eng_import_desc *imp, eng_extern *out);
 int kern_wasi_init(kern_state *k, kern_proc *p, const kern_spawn_args *a);
 void kern_wasi_free(kern_state *k, kern_proc *p);
+
+/* load.c: ends the loads still waiting for their bytes (their callbacks are told). */
+void kern_load_shutdown(kern_state *k);
+uint32_t kern_load_count(kern_state *k);
 
 /* emit flags (docs/abi.md) */
 #define KERN_EMIT_ANSWER 1u

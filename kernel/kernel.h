@@ -102,13 +102,29 @@ typedef struct kern_spawn_args {
 	uint32_t nhandle;
 	const kern_preopen *preopens;
 	uint32_t npreopens;
-	kern_limits limits;               /* zero fields: the kernel's */
+	kern_limits limits;               /* zero fields: the kernel's (within's, below) */
+	uint64_t within;                  /* nonzero: a live pid; the new process gets no
+					   * interface to emit to or handle that this one
+					   * lacks, and its limits by default */
 } kern_spawn_args;
 
 /* Loads, instantiates and queues a program (its start function runs in its first
  * turn, then `_start` for WASI programs, or the export `main`).  On failure returns a
  * KERN_E* code and, when err is not NULL, the engine's error. */
 int kern_spawn(kern_state *k, const kern_spawn_args *a, uint64_t *pid, eng_error *err);
+/* How a kern_spawn_cid ends: rc 0 and the new pid, or a KERN_E* code and `why`, one
+ * line naming what failed (valid during the call only). */
+typedef void (*kern_spawn_fn)(kern_state *k, void *ud, int rc, uint64_t pid, const char *why);
+/* Starts the program named by `cid` (CIDv1 raw sha2-256, "bafkrei..."): asks the
+ * handler of `loader` for its bytes (a message from the kernel), checks that they
+ * hash to the CID BEFORE it instantiates them, then spawns them with `a` (a->wasm is
+ * ignored; a->name defaults to the CID).  `a` and cid are copied.  done is called
+ * exactly once, perhaps before this returns (a native loader answers at once):
+ * KERN_EINVAL not a CID, KERN_ENOHANDLER no loader, KERN_ENOENT the loader has no
+ * such program (or the kernel was freed first), KERN_EHASH the bytes hash to another
+ * CID (why names both; also logged), KERN_ELOAD and the rest as kern_spawn. */
+void kern_spawn_cid(kern_state *k, const char *cid, const kern_spawn_args *a, kern_spawn_fn done,
+		    void *ud);
 /* Ends a process as if it trapped with `reason`. */
 int kern_kill(kern_state *k, uint64_t pid, const char *reason);
 
@@ -130,6 +146,23 @@ void kern_proc_each(kern_state *k, void (*fn)(void *ud, const kern_proc_info *in
 void kern_reap(kern_state *k, uint64_t pid);
 /* Live (not dead) processes. */
 uint32_t kern_live_count(kern_state *k);
+
+/* Counts for kernel-debug and tests (stats.c). */
+typedef struct kern_stats {
+	uint32_t processes;          /* listed: live and dead not yet reaped */
+	uint32_t live, ready, waiting;
+	uint32_t handlers;           /* registered interfaces */
+	uint32_t native_handlers;    /* of which handled by the platform */
+	uint32_t messages_pending;   /* queued or held, an answer owed */
+	uint32_t messages_waiting;   /* waiting for a handler to register */
+	uint64_t messages_total;     /* ids ever given out */
+	uint32_t loads;              /* kern_spawn_cid requests awaiting their bytes */
+} kern_stats;
+void kern_stats_get(kern_state *k, kern_stats *s);
+/* Calls fn for every registered interface with its handler: a pid, or 0 for a native
+ * handler. */
+void kern_handler_each(kern_state *k, void (*fn)(void *ud, const uint8_t *iface, uint64_t pid),
+		       void *ud);
 
 /* ---- running ----------------------------------------------------------------------- */
 
@@ -161,6 +194,11 @@ typedef struct kern_native {
 int kern_native_register(kern_state *k, const uint8_t iface[KERN_ID_SIZE],
 			 const kern_native *ops, void *ud);
 
+/* Removes the native handler of `iface` (a platform's, so that a program may handle
+ * it instead); messages it held are answered "handler ended".  KERN_ENOENT when no
+ * native handler has it. */
+int kern_native_unregister(kern_state *k, const uint8_t iface[KERN_ID_SIZE]);
+
 /* Answers message `id` (held by a native handler).  The body is copied.  KERN_ENOENT
  * when the id is unknown or already answered. */
 int kern_answer(kern_state *k, uint64_t id, const void *body, uint32_t len, int status);
@@ -169,5 +207,10 @@ int kern_answer(kern_state *k, uint64_t id, const void *body, uint32_t len, int 
 
 /* The default grant every process gets (log, time, random, interface). */
 void kern_grant_default(kern_state *k, const uint8_t iface[KERN_ID_SIZE]);
+
+enum { KERN_GRANT_EMIT = 0, KERN_GRANT_HANDLE = 1 };
+/* Whether live process pid may emit to (KERN_GRANT_EMIT) or register to handle
+ * (KERN_GRANT_HANDLE) `iface`; false for an unknown or dead pid. */
+bool kern_proc_granted(kern_state *k, uint64_t pid, const uint8_t iface[KERN_ID_SIZE], int what);
 
 #endif

@@ -73,6 +73,16 @@ static int grants(kern_state *k, kern_proc *p, const kern_spawn_args *a)
 	for (uint32_t i = 0; i < a->ndeny; i++) kern_idset_remove(&p->allow, a->deny[i]);
 	for (uint32_t i = 0; i < a->nhandle; i++)
 		if (kern_idset_add(k, &p->handle, a->handle[i])) return KERN_ENOMEM;
+	if (a->within) {
+		/* never more than the spawner holds, defaults included */
+		kern_proc *parent = kern_proc_find(k, a->within);
+		if (!parent || parent->state == KERN_PROC_DEAD) return KERN_ENOENT;
+		for (uint32_t i = p->allow.n; i-- > 0;)
+			if (!kern_idset_has(&parent->allow, p->allow.ids[i])) kern_idset_remove(&p->allow, p->allow.ids[i]);
+		for (uint32_t i = p->handle.n; i-- > 0;)
+			if (!kern_idset_has(&parent->handle, p->handle.ids[i]))
+				kern_idset_remove(&p->handle, p->handle.ids[i]);
+	}
 	return 0;
 }
 
@@ -102,11 +112,14 @@ int kern_spawn(kern_state *k, const kern_spawn_args *a, uint64_t *pid_out, eng_e
 	if (!p) return KERN_ENOMEM;
 	p->k = k;
 	p->limits = a->limits;
-	kern_limits_resolve(&p->limits, &k->limits);
+	kern_proc *parent = a->within ? kern_proc_find(k, a->within) : NULL;
+	kern_limits_resolve(&p->limits, parent ? &parent->limits : &k->limits);
 	int rc = KERN_ENOMEM;
 	p->name = copy_str(k, a->name ? a->name : "program", &p->name_len);
 	if (!p->name) goto out_free;
-	if (grants(k, p, a)) goto out_free;
+	rc = grants(k, p, a);
+	if (rc) goto out_free;
+	rc = KERN_ENOMEM;
 
 	int erc = eng_module_load(&k->alloc, a->wasm, a->wasm_len, &p->module, err);
 	if (erc) {
