@@ -202,7 +202,10 @@ static int abi_next_notification(void *ud, eng_thread *t, const eng_val *a, eng_
 		guest_error(p, "next_notification", KERN_EINVAL);
 		return ret(r, KERN_EINVAL);
 	}
-	if (!kern_guest_ptr(p, a[0].u32, n * 8) || !kern_guest_ptr(p, a[2].u32, a[3].u32)) {
+	/* n * 8 in 64 bits: a limit above 2^29 must not let it wrap to a small length */
+	uint64_t ids_len = (uint64_t)n * 8;
+	if (ids_len > UINT32_MAX || !kern_guest_ptr(p, a[0].u32, (uint32_t)ids_len) ||
+	    !kern_guest_ptr(p, a[2].u32, a[3].u32)) {
 		guest_error(p, "next_notification", KERN_EFAULT);
 		return ret(r, KERN_EFAULT);
 	}

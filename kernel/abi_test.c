@@ -190,6 +190,31 @@ static int test_abi_hostile_arguments_fail_only_that_call(void)
 	return 0;
 }
 
+/* The list of ids to wait for is n u64s: with a limit of outstanding messages high
+ * enough to allow a huge n, n * 8 must not wrap into a small, valid range. */
+static int test_abi_next_ids_length_cannot_wrap(void)
+{
+	CHECK(open_kernel(NULL) == 0);
+	na.answer_now = true;
+	CHECK_EQ(kern_native_register(t.k, kt_id_a, &kt_native_ops, &na), 0);
+	const kern_spawn_args a = { .allow = &kt_id_a, .nallow = 1, .limits.max_outstanding = 0xffffffffu };
+	const kt_cmd s[] = {
+		{ OP_EMIT, S_ID_A, S_IOV_PING, 1, F_ANSWER, S_ID(0) },
+		{ OP_NEXT, S_MEM_SIZE - 8, 0x20000001u, S_BUF(0), S_BUF_LEN, 0 }, /* 8 bytes, wrapped */
+		{ OP_NEXT, 0, 0x20000000u, S_BUF(0), S_BUF_LEN, 0 },              /* 0 bytes, wrapped */
+		{ OP_NEXT, S_ID(0), 1, S_BUF(0), S_BUF_LEN, 0 },
+		{ OP_HALT, 0, 0, 0, 0, 0 },
+	};
+	uint64_t c;
+	CHECK_EQ(kt_spawn(&t, &a, s, KT_NCMDS(s), &c), 0);
+	kt_run(&t);
+	CHECK_EQ(kt_result(&t, c, 1), KERN_EFAULT);
+	CHECK_EQ(kt_result(&t, c, 2), KERN_EFAULT);
+	CHECK_EQ(kt_result(&t, c, 3), KERN_NOTE_HEADER);
+	kt_close(&t);
+	return 0;
+}
+
 static int test_abi_program_without_memory_gets_efault(void)
 {
 	CHECK(open_kernel(NULL) == 0);
@@ -275,6 +300,7 @@ int main(void)
 {
 	static const test_case tests[] = {
 		TEST(test_abi_hostile_arguments_fail_only_that_call),
+		TEST(test_abi_next_ids_length_cannot_wrap),
 		TEST(test_abi_program_without_memory_gets_efault),
 		TEST(test_abi_small_buffer_returns_size_and_keeps_notification),
 		TEST(test_abi_next_waits_for_listed_ids_only),
