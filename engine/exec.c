@@ -245,7 +245,8 @@ dispatch:
 		uint8_t v = (uint8_t)R(2).u32;
 		if (UNLIKELY(d + n > memsz)) TRAP(ENG_TRAP_MEMORY_OOB);
 		CHARGE_BULK(n);
-		__builtin_memset(mem + d, v, n);
+		/* n == 0 can meet an empty memory, whose data is NULL: no NULL + 0 */
+		if (n) __builtin_memset(mem + d, v, n);
 		pc += 4;
 		NEXT();
 	}
@@ -253,7 +254,7 @@ dispatch:
 		uint64_t d = R(1).u32, s = R(2).u32, n = R(3).u32;
 		if (UNLIKELY(d + n > memsz || s + n > memsz)) TRAP(ENG_TRAP_MEMORY_OOB);
 		CHARGE_BULK(n);
-		__builtin_memmove(mem + d, mem + s, n);
+		if (n) __builtin_memmove(mem + d, mem + s, n);
 		pc += 4;
 		NEXT();
 	}
@@ -263,7 +264,7 @@ dispatch:
 		uint64_t len = inst->data_dropped[pc[1]] ? 0 : ds->len;
 		if (UNLIKELY(s + n > len || d + n > memsz)) TRAP(ENG_TRAP_MEMORY_OOB);
 		CHARGE_BULK(n);
-		__builtin_memcpy(mem + d, inst->module->bytes + ds->data_offset + s, n);
+		if (n) __builtin_memcpy(mem + d, inst->module->bytes + ds->data_offset + s, n);
 		pc += 5;
 		NEXT();
 	}
@@ -316,7 +317,7 @@ dispatch:
 		uint64_t d = R(1).u32, s = R(2).u32, n = R(3).u32;
 		if (UNLIKELY(d + n > dt->size || s + n > st->size)) TRAP(ENG_TRAP_TABLE_OOB);
 		CHARGE_BULK(n * sizeof(uint64_t));
-		__builtin_memmove(dt->elems + d, st->elems + s, n * sizeof(uint64_t));
+		if (n) __builtin_memmove(dt->elems + d, st->elems + s, n * sizeof(uint64_t));
 		pc += 6;
 		NEXT();
 	}
