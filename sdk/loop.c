@@ -309,27 +309,36 @@ static int registration(const uint8_t iface[WASMOS_ID_SIZE], bool unreg)
 	return wasmos_call_sync(ifc_interface_id, body, n, NULL, NULL);
 }
 
-int wasmos_serve(const uint8_t iface[WASMOS_ID_SIZE], wasmos_message_fn fn, void *ud)
-{
-	if (L.nserved == WASMOS_MAX_SERVED) return ENOSPC;
-	int e = registration(iface, false);
-	if (e) return e;
-	served *s = &L.served[L.nserved++];
-	memcpy(s->iface, iface, WASMOS_ID_SIZE);
-	s->fn = fn;
-	s->ud = ud;
-	return 0;
-}
-
-int wasmos_unserve(const uint8_t iface[WASMOS_ID_SIZE])
+static bool drop_served(const uint8_t iface[WASMOS_ID_SIZE])
 {
 	for (uint32_t i = 0; i < L.nserved; i++) {
 		if (!memcmp(L.served[i].iface, iface, WASMOS_ID_SIZE)) {
 			L.served[i] = L.served[--L.nserved];
-			return registration(iface, true);
+			return true;
 		}
 	}
-	return ENOENT;
+	return false;
+}
+
+/* The route goes in before the register message: the kernel hands over messages that
+ * were waiting for a handler as soon as it registers us, so they are queued before
+ * the register's answer and dispatched while we wait for it. */
+int wasmos_serve(const uint8_t iface[WASMOS_ID_SIZE], wasmos_message_fn fn, void *ud)
+{
+	if (L.nserved == WASMOS_MAX_SERVED) return ENOSPC;
+	served *s = &L.served[L.nserved++];
+	memcpy(s->iface, iface, WASMOS_ID_SIZE);
+	s->fn = fn;
+	s->ud = ud;
+	int e = registration(iface, false);
+	if (e) drop_served(iface);
+	return e;
+}
+
+int wasmos_unserve(const uint8_t iface[WASMOS_ID_SIZE])
+{
+	if (!drop_served(iface)) return ENOENT;
+	return registration(iface, true);
 }
 
 int wasmos_answer(uint64_t id, const void *body, uint32_t len, uint32_t status)

@@ -66,8 +66,9 @@ int wasmos_call_syncv(const uint8_t iface[WASMOS_ID_SIZE], const wasmos_iovec *i
 /* ---- handling interfaces ------------------------------------------------------------ */
 
 /* Registers this program as the handler of iface (the `interface` interface's
- * register, waited for) and routes its messages to fn(ud, msg).  EACCES: the program
- * was not granted iface; EEXIST: someone handles it; ENOSPC: WASMOS_MAX_SERVED. */
+ * register, waited for) and routes its messages to fn(ud, msg); messages that were
+ * waiting for a handler may reach fn before it returns.  EACCES: the program was not
+ * granted iface; EEXIST: someone handles it; ENOSPC: WASMOS_MAX_SERVED. */
 int wasmos_serve(const uint8_t iface[WASMOS_ID_SIZE], wasmos_message_fn fn, void *ud);
 /* Stops handling iface (unregister, waited for). */
 int wasmos_unserve(const uint8_t iface[WASMOS_ID_SIZE]);
