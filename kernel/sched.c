@@ -105,7 +105,9 @@ static void turn(kern_state *k, kern_proc *p)
 	}
 	switch (rc) {
 	case -1000:
-		p->state = KERN_PROC_WAITING;
+		/* a finish that sent its next message may have its answer already */
+		if (p->woken) kern_sched_enqueue(k, p);
+		else p->state = KERN_PROC_WAITING;
 		return;
 	case ENG_DONE:
 		if (p->phase == PHASE_IN_START) {
