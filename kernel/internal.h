@@ -7,7 +7,9 @@
  *   delivered-> held by the handler until it answers; the id table maps id -> message;
  *   answered -> the answer becomes a notification of the sender (or the kernel's
  *               callback), and the message is freed.
- * A message that wants no answer is freed when its handler takes it.
+ * A message that wants no answer is freed when its handler takes it.  One from a
+ * process that wants an answer carries the answer's notification from the start, so
+ * an answer is never lost for want of memory (only its body may be).
  * Every message is in exactly one place: a queue, the wait list, or "held" (only in
  * the id table).  When its handler ends, held and queued messages are answered with
  * KERN_ANSWER_HANDLER_ENDED; when its sender ends, its answer is dropped on arrival.
@@ -54,6 +56,7 @@ struct kern_msg {
 	kern_handler *handler;       /* when queued or held */
 	kern_answer_fn on_answer;    /* kernel-originated */
 	void *on_answer_ud;
+	struct kern_note *answer_note; /* a process's answer, reserved at emit: never lost */
 	kern_msg *next;              /* queue or wait list */
 	kern_msg *hnext;             /* id table chain */
 };

@@ -100,11 +100,47 @@ static int oom_loop(bool for_good)
 static int test_kernel_oom_once_never_crashes_or_leaks(void) { return oom_loop(false); }
 static int test_kernel_oom_for_good_never_crashes_or_leaks(void) { return oom_loop(true); }
 
+/* An answer always has a place: the kernel keeps it when the message is sent, so
+ * running out of memory when the answer comes cannot lose it (the client would wait
+ * forever).  Without memory for its body, it arrives as an error without one. */
+static int test_kernel_answer_arrives_when_memory_runs_out(void)
+{
+	static kt_native na;
+	memset(&na, 0, sizeof na);
+	CHECK(kt_open(&t, NULL) == 0);
+	CHECK_EQ(kern_native_register(t.k, kt_id_a, &kt_native_ops, &na), 0);
+	const kt_cmd s[] = {
+		{ OP_EMIT, S_ID_A, S_IOV_PING, 1, F_ANSWER, S_ID(0) },
+		{ OP_EMIT, S_ID_A, S_IOV_PING, 1, F_ANSWER, S_ID(1) },
+		{ OP_NEXT, S_ID(0), 1, S_BUF(0), S_BUF_LEN, F_BLOCK },
+		{ OP_NEXT, S_ID(1), 1, S_BUF(1), S_BUF_LEN, F_BLOCK },
+		{ OP_HALT, 0, 0, 0, 0, 0 },
+	};
+	uint64_t c;
+	CHECK_EQ(kt_spawn(&t, &client_a, s, KT_NCMDS(s), &c), 0);
+	kt_run(&t);
+	CHECK_EQ(na.n, 2);
+	test_heap_fail_at(1, true);
+	int rc = kern_answer(t.k, na.msgs[0].id, "world", 5, KERN_ANSWER_OK);
+	test_heap_fail_at(0, false);
+	CHECK_EQ(rc, 0);
+	kt_run(&t);
+	CHECK_EQ(kt_result(&t, c, 2), KERN_NOTE_HEADER);
+	CHECK(kt_check_note(&t, c, S_BUF(0), 1, KERN_ANSWER_ERROR, na.msgs[0].id, kt_id_a, 0, NULL, 0) == 0);
+	/* with memory again, answers carry their bodies */
+	CHECK_EQ(kern_answer(t.k, na.msgs[1].id, "world", 5, KERN_ANSWER_OK), 0);
+	kt_run(&t);
+	CHECK(kt_check_note(&t, c, S_BUF(1), 1, KERN_ANSWER_OK, na.msgs[1].id, kt_id_a, 0, "world", 5) == 0);
+	kt_close(&t);
+	return 0;
+}
+
 int main(void)
 {
 	static const test_case tests[] = {
 		TEST(test_kernel_oom_once_never_crashes_or_leaks),
 		TEST(test_kernel_oom_for_good_never_crashes_or_leaks),
+		TEST(test_kernel_answer_arrives_when_memory_runs_out),
 	};
 	kt_watchdog(600);
 	return test_run_all(tests, sizeof tests / sizeof tests[0]);

@@ -60,6 +60,7 @@ static void table_remove(kern_state *k, kern_msg *m)
 
 static void msg_free(kern_state *k, kern_msg *m)
 {
+	kern_mem_free(k, m->answer_note, sizeof *m->answer_note);
 	kern_mem_free(k, m->body, m->len);
 	kern_mem_free(k, m, sizeof *m);
 }
@@ -109,7 +110,9 @@ static void answer_sender(kern_state *k, kern_msg *m, int status, const uint8_t 
 		return;
 	}
 	if (!s) return;
-	kern_note *n = kern_mem_alloc(k, sizeof *n);
+	kern_note *n = m->answer_note;
+	m->answer_note = NULL;
+	if (!n) n = kern_mem_alloc(k, sizeof *n);
 	uint8_t *copy = len ? kern_mem_alloc(k, len) : NULL;
 	if (!n || (len && !copy)) {
 		/* no room for the answer: the sender is told it failed, without the body */
@@ -229,6 +232,13 @@ int kern_msg_emit(kern_state *k, kern_proc *from, const uint8_t *iface, const ui
 		for (uint32_t i = 0; i < len; i++) m->body[i] = body[i];
 	}
 	m->len = len;
+	if (from && wants && !on_answer) {
+		m->answer_note = kern_mem_alloc(k, sizeof *m->answer_note);
+		if (!m->answer_note) {
+			msg_free(k, m);
+			return KERN_ENOMEM;
+		}
+	}
 	m->id = k->next_msg_id++;
 	m->sender = from ? from->pid : 0;
 	kern_id_copy(m->iface, iface);
