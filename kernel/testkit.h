@@ -486,7 +486,9 @@ static inline int kt_spawn(kt *t, const kern_spawn_args *a, const kt_cmd *cmds, 
 
 #define KT_NCMDS(s) ((uint32_t)(sizeof(s) / sizeof(s)[0]))
 
-/* Commands a handler of A starts with: register (answer in S_BUF(5)).  Two commands. */
+/* Commands a handler of A starts with: register (answer in S_BUF(5)).  Two commands.
+ * Only when no message waits for A: those are delivered ahead of the register answer,
+ * and messages always qualify, so the second command would take one of them. */
 #define KT_REGISTER_A                                                                  \
 	{ OP_EMIT, S_ID_IFACE, S_IOV_REG_A, 1, F_ANSWER, S_ID(31) },                    \
 	{ OP_NEXT, S_ID(31), 1, S_BUF(5), S_BUF_LEN, F_BLOCK }
