@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "hosted.h"
 #include "natives.h"
+#include "files.h"
 #include "ifc_all.h"
 
 #include <errno.h>
@@ -22,6 +23,8 @@ typedef struct run_opts {
 	uint32_t nallow;
 	uint8_t deny[MAX_LIST][KERN_ID_SIZE];
 	uint32_t ndeny;
+	const char *dirs[MAX_LIST];      /* --dir HOST[::GUEST] */
+	uint32_t ndirs;
 	kern_limits limits;
 	bool prefix;
 	bool verbose;
@@ -103,6 +106,17 @@ int hosted_cmd_run_kernel(int argc, char **argv)
 			}
 			(*n)++;
 			i++;
+		} else if (!strcmp(a, "--dir") && v) {
+			bool full = o.ndirs == MAX_LIST || (!o.ndirs && o.nallow == MAX_LIST);
+			const char *sep = strstr(v, "::");
+			if (full || sep == v || (sep && !sep[2])) {
+				fprintf(stderr, "wasmos run: --dir wants HOST or HOST::GUEST (at most %d), got '%s'\n",
+					MAX_LIST, v);
+				return HOSTED_EXIT_USAGE;
+			}
+			if (!o.ndirs) memcpy(o.allow[o.nallow++], ifc_files_id, KERN_ID_SIZE);
+			o.dirs[o.ndirs++] = v;
+			i++;
 		} else if (!strcmp(a, "--fuel-slice") && v) {
 			char *end;
 			long long n = strtoll(v, &end, 10);
@@ -173,6 +187,22 @@ int hosted_cmd_run_kernel(int argc, char **argv)
 	sa.deny = (const uint8_t(*)[KERN_ID_SIZE])o.deny;
 	sa.ndeny = o.ndeny;
 	sa.limits = o.limits;
+	/* --dir: each host directory opened now, preopened as GUEST, files granted */
+	static kern_preopen preopens[MAX_LIST];
+	static char guest[MAX_LIST][4096];
+	for (uint32_t d = 0; d < o.ndirs; d++) {
+		const char *sep = strstr(o.dirs[d], "::");
+		size_t hl = sep ? (size_t)(sep - o.dirs[d]) : strlen(o.dirs[d]);
+		snprintf(guest[d], sizeof guest[d], "%.*s", (int)hl, o.dirs[d]);
+		if (hosted_files_grant(sys.files, guest[d], &preopens[d].host_key) != 0) {
+			fprintf(stderr, "wasmos run: --dir %s: %s\n", guest[d], strerror(errno));
+			goto out;
+		}
+		snprintf(guest[d], sizeof guest[d], "%s", sep ? sep + 2 : o.dirs[d]);
+		preopens[d].guest_path = guest[d];
+	}
+	sa.preopens = preopens;
+	sa.npreopens = o.ndirs;
 	eng_error err;
 	uint64_t pid;
 	int rc = kern_spawn(sys.k, &sa, &pid, &err);
@@ -185,6 +215,12 @@ int hosted_cmd_run_kernel(int argc, char **argv)
 		goto out;
 	}
 	sys.main_pid = pid;
+	for (uint32_t d = 0; d < o.ndirs; d++) {
+		if (hosted_files_allow(sys.files, preopens[d].host_key, pid) != 0) {
+			fprintf(stderr, "wasmos run: out of memory\n");
+			goto out;
+		}
+	}
 	running = &sys;
 	signal(SIGINT, on_sigint);
 	if (hosted_loop_run(sys.loop, sys.k, main_done, &sys) != 0 && !sys.main_done) {
