@@ -81,8 +81,9 @@ int kern_iface_register(kern_state *k, kern_proc *p, const uint8_t *iface)
 	return add_handler(k, iface, p, NULL, NULL);
 }
 
-/* Unregistering keeps the messages already delivered: the process still answers them.
- * Queued ones it has not taken are answered "handler ended". */
+/* Unregistering ends the handling at once, as the handler's end does: the messages it
+ * holds (taken, not yet answered) and those still queued for it are answered "handler
+ * ended", and it can no longer answer them. */
 int kern_iface_unregister(kern_state *k, kern_proc *p, const uint8_t *iface)
 {
 	for (uint32_t i = 0; i < k->nhandlers; i++) {

@@ -245,6 +245,45 @@ static int test_iface_unregister_frees_the_interface(void)
 	return 0;
 }
 
+/* Unregistering ends the handling at once: a message taken but not yet answered is
+ * answered "handler ended", as when the handler ends, and can no longer be answered. */
+static int test_iface_unregister_answers_held_messages_handler_ended(void)
+{
+	CHECK(open_kernel() == 0);
+	const kt_cmd hs[] = {
+		KT_REGISTER_A,
+		{ OP_NEXT, 0, 0, S_BUF(0), S_BUF_LEN, F_BLOCK },
+		{ OP_EMIT, S_ID_IFACE, S_IOV_UNREG_A, 1, F_ANSWER, S_ID(0) },
+		{ OP_NEXT, S_ID(0), 1, S_BUF(1), S_BUF_LEN, F_BLOCK },
+		{ OP_ANSWER, S_BUF(0) + 8, S_IOV_PONG, 1, 0, 0 },
+		{ OP_HALT, 0, 0, 0, 0, 0 },
+	};
+	uint64_t h, c;
+	CHECK_EQ(kt_spawn(&t, &handler_a, hs, KT_NCMDS(hs), &h), 0);
+	kt_run(&t);
+	const kern_spawn_args ca = { .allow = &kt_id_a, .nallow = 1 };
+	const kt_cmd cs[] = {
+		{ OP_EMIT, S_ID_A, S_IOV_PING, 1, F_ANSWER, S_ID(0) },
+		{ OP_NEXT, 0, 0, S_BUF(0), S_BUF_LEN, F_BLOCK },
+		{ OP_HALT, 0, 0, 0, 0, 0 },
+	};
+	CHECK_EQ(kt_spawn(&t, &ca, cs, KT_NCMDS(cs), &c), 0);
+	kt_run(&t);
+	uint64_t id = kt_peek64(&t, c, S_ID(0));
+	CHECK(kt_check_note(&t, h, S_BUF(0), 2, 0, id, kt_id_a, c, "ping", 4) == 0);
+	CHECK(kt_check_note(&t, h, S_BUF(1), 1, KERN_ANSWER_OK, kt_peek64(&t, h, S_ID(0)),
+			    ifc_interface_id, 0, NULL, 0) == 0);
+	CHECK_EQ(kt_result(&t, h, 5), KERN_ENOENT);
+	kt_note n;
+	CHECK(kt_read_note(&t, c, S_BUF(0), &n));
+	CHECK_EQ(n.kind, 1);
+	CHECK_EQ(n.status, KERN_ANSWER_HANDLER_ENDED);
+	CHECK_EQ(n.id, id);
+	CHECK_EQ(n.len, 0);
+	kt_close(&t);
+	return 0;
+}
+
 static int test_iface_bad_bodies_are_einval_or_enosys(void)
 {
 	CHECK(open_kernel() == 0);
@@ -284,6 +323,7 @@ int main(void)
 		TEST(test_iface_register_without_handle_right_fails),
 		TEST(test_iface_register_taken_interface_is_eexist),
 		TEST(test_iface_unregister_frees_the_interface),
+		TEST(test_iface_unregister_answers_held_messages_handler_ended),
 		TEST(test_iface_bad_bodies_are_einval_or_enosys),
 	};
 	kt_watchdog(300);
