@@ -384,12 +384,14 @@ void kern_msg_sender_gone(kern_state *k, kern_proc *p)
 	for (uint32_t i = 0; i < k->table_size; i++)
 		for (kern_msg *m = k->table[i]; m; m = m->hnext)
 			if (m->sender == p->pid) m->sender_gone = true;
+	/* a waiting request goes with its sender, as a cancelled one does; a message that
+	 * wants no answer is all its sender meant, and stays for the handler to come */
 	kern_msg **pp = &k->waiting;
 	while (*pp) {
 		kern_msg *m = *pp;
-		if (m->sender == p->pid) {
+		if (m->sender == p->pid && m->wants_answer) {
 			*pp = m->next;
-			if (m->wants_answer) table_remove(k, m);
+			table_remove(k, m);
 			msg_free(k, m);
 			continue;
 		}

@@ -192,6 +192,30 @@ static int test_msg_wait_handler_native_register_delivers(void)
 	return 0;
 }
 
+/* A message that wants no answer is the whole of what its sender meant: it is
+ * delivered when a handler comes, even if the sender has ended by then.  One that
+ * wants an answer goes with its sender, as a cancelled one does. */
+static int test_msg_waiting_message_outlives_its_sender(void)
+{
+	CHECK(open_kernel(NULL) == 0);
+	const kt_cmd s[] = {
+		{ OP_EMIT, S_ID_A, S_IOV_PING, 1, F_WAIT, 0 },
+		{ OP_EMIT, S_ID_A, S_IOV_PONG, 1, F_WAIT | F_ANSWER, S_ID(0) },
+		{ OP_END, 0, 0, 0, 0, 0 },
+	};
+	uint64_t c;
+	CHECK_EQ(kt_spawn(&t, &client_a, s, KT_NCMDS(s), &c), 0);
+	kt_run(&t);
+	CHECK_EQ(kt_state(&t, c), KERN_PROC_DEAD);
+	CHECK_EQ(kern_native_register(t.k, kt_id_a, &kt_native_ops, &na), 0);
+	CHECK_EQ(na.n, 1);
+	CHECK_EQ(na.msgs[0].sender, c);
+	CHECK_EQ(na.msgs[0].id, 0);
+	CHECK(na.msgs[0].len == 4 && memcmp(na.msgs[0].body, "ping", 4) == 0);
+	kt_close(&t);
+	return 0;
+}
+
 static int test_msg_no_handler_is_status_3_or_enohandler(void)
 {
 	CHECK(open_kernel(NULL) == 0);
@@ -628,6 +652,7 @@ int main(void)
 		TEST(test_msg_process_handler_registers_and_answers_client),
 		TEST(test_msg_wait_handler_keeps_messages_in_order_until_register),
 		TEST(test_msg_wait_handler_native_register_delivers),
+		TEST(test_msg_waiting_message_outlives_its_sender),
 		TEST(test_msg_no_handler_is_status_3_or_enohandler),
 		TEST(test_msg_full_handler_queue_is_elimit),
 		TEST(test_msg_wait_list_is_bounded_by_max_queue),
