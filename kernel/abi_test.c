@@ -165,8 +165,8 @@ static int test_abi_hostile_arguments_fail_only_that_call(void)
 	for (uint32_t i = 0; i < NHOSTILE; i++) {
 		int32_t got = kt_result(&t, h, i);
 		if (got != hostile[i].want) {
-			fprintf(stderr, "  hostile call %u (op %u): got %d, want %d\n", i, hostile[i].cmd.op, got,
-				hostile[i].want);
+			fprintf(stderr, "  hostile call %u (op %u): got %d, want %d\n", i,
+				hostile[i].cmd.op, got, hostile[i].want);
 			return 1;
 		}
 	}

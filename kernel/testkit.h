@@ -264,7 +264,9 @@ static inline void kt_native_client_ended(void *ud, kern_state *k, uint64_t pid)
 	r->nended++;
 }
 
-static const kern_native __attribute__((unused)) kt_native_ops = { kt_native_message, kt_native_client_ended };
+static const kern_native __attribute__((unused)) kt_native_ops = {
+	kt_native_message, kt_native_client_ended
+};
 
 /* ---- the fake platform ---------------------------------------------------------- */
 
@@ -405,7 +407,10 @@ static inline void kt_iov(kt *t, uint64_t pid, uint32_t at, uint32_t ptr, uint32
 	kt_poke32(t, pid, at + 4, len);
 }
 
-static inline uint32_t kt_rd32(const uint8_t *b) { return b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24; }
+static inline uint32_t kt_rd32(const uint8_t *b)
+{
+	return b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;
+}
 static inline uint64_t kt_rd64(const uint8_t *b) { return kt_rd32(b) | (uint64_t)kt_rd32(b + 4) << 32; }
 
 /* A u32 or u64 of a live process's memory; 0xdeadbeef when it is not alive. */
@@ -422,7 +427,10 @@ static inline uint64_t kt_peek64(kt *t, uint64_t pid, uint32_t at)
 }
 
 /* What command i returned; the command a live process runs now. */
-static inline int32_t kt_result(kt *t, uint64_t pid, uint32_t i) { return (int32_t)kt_peek32(t, pid, S_RESULTS + 4 * i); }
+static inline int32_t kt_result(kt *t, uint64_t pid, uint32_t i)
+{
+	return (int32_t)kt_peek32(t, pid, S_RESULTS + 4 * i);
+}
 static inline uint32_t kt_pc(kt *t, uint64_t pid) { return kt_peek32(t, pid, S_PC); }
 
 static inline bool kt_alive(kt *t, uint64_t pid) { return kt_mem(t, pid) != NULL; }
@@ -447,7 +455,8 @@ static inline int kt_spawn(kt *t, const kern_spawn_args *a, const kt_cmd *cmds, 
 	eng_error err;
 	int rc = kern_spawn(t->k, &args, pid, &err);
 	if (rc) {
-		if (getenv("KT_VERBOSE")) fprintf(stderr, "    spawn: %s: %s\n", kern_error_text(rc), err.msg);
+		if (getenv("KT_VERBOSE"))
+			fprintf(stderr, "    spawn: %s: %s\n", kern_error_text(rc), err.msg);
 		return rc;
 	}
 	kt_poke(t, *pid, S_ID_A, kt_id_a, KERN_ID_SIZE);
