@@ -130,6 +130,12 @@ test: $(foreach m,$(MODES),build/$(m)/spec-runner build/$(m)/fuzz-replay $(UNIT_
 E2E_TESTS := $(wildcard tests/e2e/*_test.sh)
 TEST_CMDS += $(foreach m,$(MODES),$(foreach t,$(E2E_TESTS),"$(t) build/$(m)/wasmos"))
 test: $(foreach m,$(MODES),build/$(m)/wasmos)
+# The programs they run: programs/ and tests/e2e/progs/NAME.c, built into
+# build/programs/tests/NAME.wasm.
+E2E_PROG_SRCS := $(wildcard tests/e2e/progs/*.c)
+$(foreach f,$(E2E_PROG_SRCS),$(eval $(call wasmos_program,tests/$(basename $(notdir $(f))),$(f))))
+test: programs $(E2E_PROG_SRCS:tests/e2e/progs/%.c=build/programs/tests/%.wasm)
+-include $(E2E_PROG_SRCS:%.c=$(PROG_OBJ)/%.d)
 
 # ---- fuzzing (not in CI) ---------------------------------------------------------------
 # build/fuzz/fuzz_load and fuzz_run: tests/fuzz/targets.c with engine/ and lib/, under

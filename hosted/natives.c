@@ -22,6 +22,7 @@
 #include "ifc_stdin.h"
 #include "ifc_system_time.h"
 #include "ifc_time.h"
+#include "tcp.h"
 #include "files.h"
 
 enum { ERRNO_INVAL = 28, ERRNO_IO = 29 };
@@ -433,6 +434,8 @@ int hosted_sys_init(hosted_sys *s, const kern_limits *limits)
 	    kern_native_register(s->k, ifc_random_id, &random_ops, s->n) ||
 	    kern_native_register(s->k, ifc_stdin_id, &stdin_ops, s->n))
 		return -1;
+	s->tcp = hosted_tcp_new(s->k, s->loop, limits ? limits->max_message : 0);
+	if (!s->tcp) return -1;
 	if (hosted_files_init(s)) return -1;
 	return 0;
 }
@@ -440,6 +443,8 @@ int hosted_sys_init(hosted_sys *s, const kern_limits *limits)
 void hosted_sys_free(hosted_sys *s)
 {
 	kern_free(s->k);
+	hosted_tcp_free(s->tcp); /* after kern_free: its clients are gone */
+	s->tcp = NULL;
 	hosted_files_free(s); /* after kern_free: its clients are gone */
 	hosted_loop_free(s->loop);
 	if (s->n) {

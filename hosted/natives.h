@@ -22,6 +22,7 @@ typedef struct hosted_sys {
 	bool main_done;
 	int main_exit;
 	struct hosted_natives *n; /* handler state */
+	struct hosted_tcp *tcp;   /* the tcp handler (tcp.c) */
 	struct hosted_files *files; /* the files handler (files.c) */
 } hosted_sys;
 
