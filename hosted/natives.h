@@ -24,6 +24,8 @@ typedef struct hosted_sys {
 	struct hosted_natives *n; /* handler state */
 	struct hosted_tcp *tcp;   /* the tcp handler (tcp.c) */
 	struct hosted_files *files; /* the files handler (files.c) */
+	struct hosted_loader *loader;   /* loader.c (control.h) */
+	struct hosted_process *process; /* process.c (control.h) */
 } hosted_sys;
 
 /* Makes the kernel and the basic handlers; 0 or -1 (out of memory). */
