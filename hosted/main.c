@@ -1,7 +1,5 @@
-/* main.c: the `wasmos` command on Linux.  Today its subcommands are `run`, which
- * calls one export of an import-free module, and `add`, `ls` and `cat`, which use the
- * local content store; it will grow into the hosted kernel that boots a system of
- * programs. */
+/* main.c: the `wasmos` command on Linux: the hosted kernel (`run`), the local content
+ * store (`add`, `ls`, `cat`) and `interfaces`. */
 #include "hosted.h"
 
 #include <stdio.h>
@@ -12,14 +10,16 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: wasmos COMMAND [ARGS...]\n"
 		"\n"
-		"wasmos is an operating system in which every program is WebAssembly.  This is\n"
-		"its hosted form on Linux, at an early stage: the kernel (processes, messages,\n"
-		"interfaces, WASI) is not here yet, so it runs single modules.\n"
+		"wasmos is an operating system in which every program is WebAssembly and\n"
+		"programs talk only by messages to interfaces.  This is its hosted form on Linux.\n"
 		"\n"
 		"Commands:\n"
+		"  run [OPTIONS] FILE.wasm|CID [ARGS...]\n"
+		"        run one program (WASI or wasmos) in a hosted kernel\n"
 		"  run --invoke NAME FILE.wasm|CID [ARGS...]\n"
 		"        load a module without imports, run its start function, call its\n"
 		"        export NAME with ARGS and print the results\n"
+		"  interfaces         list the interfaces, their ids and messages\n"
 		"  add FILE.wasm...   store modules in the local store, print their CIDs\n"
 		"  ls                 list the CIDs in the local store, with sizes\n"
 		"  cat CID            write a stored block to stdout, checked against its CID\n"
@@ -45,6 +45,8 @@ int main(int argc, char **argv)
 		return hosted_cmd_store_ls(argc - 1, argv + 1);
 	if (strcmp(argv[1], "cat") == 0)
 		return hosted_cmd_store_cat(argc - 1, argv + 1);
+	if (strcmp(argv[1], "interfaces") == 0)
+		return hosted_cmd_interfaces(argc - 1, argv + 1);
 	fprintf(stderr, "wasmos: unknown command '%s'\n\n", argv[1]);
 	usage(stderr);
 	return HOSTED_EXIT_USAGE;
