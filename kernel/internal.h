@@ -120,6 +120,7 @@ struct kern_proc {
 
 	/* counters */
 	uint64_t sent, received, fuel_used;
+	uint64_t cpu_ns;             /* time spent in its turns (platform clock) */
 
 	bool in_ready;
 	kern_proc *next_ready;

@@ -93,7 +93,9 @@ static void turn(kern_state *k, kern_proc *p)
 	eng_thread_set_fuel(p->thread, slice);
 	k->current = p;
 	p->woken = false;
+	uint64_t t0 = k->plat && k->plat->now_ns ? k->plat->now_ns(k->plat_ud) : 0;
 	int rc = step(k, p);
+	if (k->plat && k->plat->now_ns) p->cpu_ns += k->plat->now_ns(k->plat_ud) - t0;
 	k->current = NULL;
 	int64_t left = eng_thread_fuel(p->thread);
 	if (left >= 0 && left <= slice) p->fuel_used += (uint64_t)(slice - left);

@@ -261,7 +261,7 @@ static int clock_common(kern_proc *p, uint32_t id, uint32_t out, bool res, eng_v
 	if (!kern_guest_ptr(p, out, 8)) return wasi_ret(r, WASI_EFAULT);
 	p->wasi->step[0] = out;
 	if (id == CLOCK_PROCESS || id == CLOCK_THREAD) {
-		wasi_st64(kern_guest_ptr(p, out, 8), res ? 1000 : p->wasi->cpu_ns);
+		wasi_st64(kern_guest_ptr(p, out, 8), res ? 1000 : p->cpu_ns);
 		return wasi_ret(r, 0);
 	}
 	if (id == CLOCK_REALTIME) {
@@ -534,16 +534,35 @@ static int wasi_fd_renumber(void *ud, eng_thread *t, const eng_val *a, eng_val *
 
 enum { EV_CLOCK = 0, EV_FD_READ = 1, EV_FD_WRITE = 2 };
 
+/* A clock subscription's deadline on the monotonic clock.  Relative timeouts count
+ * from `now` (monotonic, the time of the call); an absolute realtime deadline is
+ * moved onto the monotonic clock with `rt_now`, the wall clock at the same moment. */
+static uint64_t clock_deadline(const uint8_t *s, uint64_t now, uint64_t rt_now)
+{
+	uint32_t id = wasi_ld32(s + 16);
+	uint64_t timeout = wasi_ld64(s + 24);
+	uint16_t flags = (uint16_t)(s[40] | s[41] << 8);
+	if (!(flags & 1)) return now + timeout;
+	if (id == CLOCK_MONOTONIC) return timeout;
+	return timeout > rt_now ? now + (timeout - rt_now) : now;
+}
+
+static bool is_abs_realtime(const uint8_t *s)
+{
+	return s[8] == EV_CLOCK && wasi_ld32(s + 16) == CLOCK_REALTIME && (s[40] & 1);
+}
+
 /* Writes events for the subscriptions: every fd subscription is ready at once (a
- * later read may still wait); clocks fire when `clock_fired`. */
-static uint32_t poll_events(kern_proc *p, const uint8_t *in, uint8_t *out, uint32_t n, bool clock_fired,
-			    bool fds_only)
+ * later read may still wait); a clock fires when its deadline is at most `due`
+ * (never when fds_only). */
+static uint32_t poll_events(kern_proc *p, const uint8_t *in, uint8_t *out, uint32_t n, uint64_t due,
+			    uint64_t call_now, uint64_t rt_now, bool fds_only)
 {
 	uint32_t ev = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		const uint8_t *s = in + 48 * i;
 		uint8_t tag = s[8];
-		bool fire = tag == EV_CLOCK ? clock_fired && !fds_only : true;
+		bool fire = tag == EV_CLOCK ? !fds_only && clock_deadline(s, call_now, rt_now) <= due : true;
 		if (!fire) continue;
 		uint8_t *e = out + 32 * ev++;
 		for (int j = 0; j < 32; j++) e[j] = 0;
@@ -569,8 +588,41 @@ static int finish_poll(kern_state *k, kern_proc *p, int status, const uint8_t *b
 	uint8_t *nev = kern_guest_ptr(p, w->a[3].u32, 4);
 	if (!in || !out || !nev) return WASI_EFAULT;
 	if (status != KERN_ANSWER_OK) return wasi_errno_of(status, body, len);
-	wasi_st32(nev, poll_events(p, in, out, n, true, false));
+	/* step[0]: the time of the call; step[1]: the earliest deadline, slept until;
+	 * step[2]: the wall clock at the call (absolute realtime deadlines) */
+	wasi_st32(nev, poll_events(p, in, out, n, w->step[1], w->step[0], w->step[2], false));
 	return 0;
+}
+
+/* The earliest clock deadline of the subscriptions; sleeps until it. */
+static int poll_sleep(kern_state *k, kern_proc *p, eng_val *r)
+{
+	struct kern_wasi *w = p->wasi;
+	uint32_t n = w->a[2].u32;
+	const uint8_t *in = kern_guest_ptr(p, w->a[0].u32, n * 48);
+	if (!in) return r ? wasi_ret(r, WASI_EFAULT) : WASI_EFAULT;
+	uint64_t deadline = UINT64_MAX;
+	for (uint32_t i = 0; i < n; i++) {
+		const uint8_t *s = in + 48 * i;
+		if (s[8] != EV_CLOCK) continue;
+		uint64_t d = clock_deadline(s, w->step[0], w->step[2]);
+		if (d < deadline) deadline = d;
+	}
+	w->step[1] = deadline;
+	ifc_time_sleep_until m = { .deadline_ns = deadline };
+	uint8_t buf[16];
+	uint32_t len = ifc_time_sleep_until_encode(&m, buf, sizeof buf);
+	if (r) return wasi_call(k, p, r, ifc_time_id, buf, len, finish_poll);
+	return wasi_call_again(k, p, ifc_time_id, buf, len, finish_poll);
+}
+
+static int finish_poll_realtime(kern_state *k, kern_proc *p, int status, const uint8_t *body, uint32_t len)
+{
+	if (status != KERN_ANSWER_OK) return wasi_errno_of(status, body, len);
+	ifc_system_time_now_answer ans;
+	if (ifc_system_time_now_answer_decode(body, len, &ans) != 0) return WASI_EIO;
+	p->wasi->step[2] = ans.ns;
+	return poll_sleep(k, p, NULL);
 }
 
 static int wasi_poll_oneoff(void *ud, eng_thread *t, const eng_val *a, eng_val *r)
@@ -585,35 +637,33 @@ static int wasi_poll_oneoff(void *ud, eng_thread *t, const eng_val *a, eng_val *
 	uint8_t *out = kern_guest_ptr(p, a[1].u32, n * 32);
 	uint8_t *nev = kern_guest_ptr(p, a[3].u32, 4);
 	if (!in || !out || !nev) return wasi_ret(r, WASI_EFAULT);
-	bool any_fd = false;
-	uint64_t deadline = UINT64_MAX;
-	bool has_clock = false, relative_clock = false;
-	uint64_t now = k->plat && k->plat->now_ns ? k->plat->now_ns(k->plat_ud) : 0;
+	bool any_fd = false, has_clock = false, abs_realtime = false;
 	for (uint32_t i = 0; i < n; i++) {
 		const uint8_t *s = in + 48 * i;
 		if (s[8] == EV_CLOCK) {
 			uint32_t id = wasi_ld32(s + 16);
-			uint64_t timeout = wasi_ld64(s + 24);
-			uint16_t flags = (uint16_t)(s[40] | s[41] << 8);
 			if (id != CLOCK_MONOTONIC && id != CLOCK_REALTIME) return wasi_ret(r, WASI_EINVAL);
-			/* absolute realtime deadlines are treated as relative to now: rare */
-			uint64_t d = (flags & 1) && id == CLOCK_MONOTONIC ? timeout : now + timeout;
-			if (!(flags & 1)) relative_clock = true;
-			if (d < deadline) deadline = d;
 			has_clock = true;
+			abs_realtime |= is_abs_realtime(s);
 		} else if (s[8] == EV_FD_READ || s[8] == EV_FD_WRITE) {
 			any_fd = true;
 		} else {
 			return wasi_ret(r, WASI_EINVAL);
 		}
 	}
-	(void)relative_clock;
+	uint64_t now = k->plat && k->plat->now_ns ? k->plat->now_ns(k->plat_ud) : 0;
 	if (any_fd || !has_clock) {
-		wasi_st32(nev, poll_events(p, in, out, n, false, true));
+		wasi_st32(nev, poll_events(p, in, out, n, 0, now, 0, true));
 		return wasi_ret(r, 0);
 	}
-	ifc_time_sleep_until m = { .deadline_ns = deadline };
-	return WASI_SEND(k, p, r, ifc_time_id, ifc_time_sleep_until_encode, m, finish_poll);
+	p->wasi->step[0] = now;
+	p->wasi->step[2] = 0;
+	if (abs_realtime) {
+		/* first the wall clock, to put the deadline on the monotonic clock */
+		ifc_system_time_now m = { 0 };
+		return WASI_SEND(k, p, r, ifc_system_time_id, ifc_system_time_now_encode, m, finish_poll_realtime);
+	}
+	return poll_sleep(k, p, r);
 }
 
 /* ---- process ---------------------------------------------------------------------------- */

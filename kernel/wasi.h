@@ -57,7 +57,6 @@ struct kern_wasi {
 	uint8_t *answer;
 	uint32_t answer_len;
 	uint64_t step[4];         /* state of a multi-step call */
-	uint64_t cpu_ns;          /* accumulated by the scheduler */
 };
 
 /* Sends one message for the current call; on its answer, finish runs.  Returns the
