@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "hosted.h"
 #include "natives.h"
+#include "tcp.h"
 #include "files.h"
 #include "ifc_all.h"
 
@@ -23,6 +24,8 @@ typedef struct run_opts {
 	uint32_t nallow;
 	uint8_t deny[MAX_LIST][KERN_ID_SIZE];
 	uint32_t ndeny;
+	const char *listen[MAX_LIST];   /* --listen addresses */
+	uint32_t nlisten;
 	const char *dirs[MAX_LIST];      /* --dir HOST[::GUEST] */
 	uint32_t ndirs;
 	kern_limits limits;
@@ -117,6 +120,13 @@ int hosted_cmd_run_kernel(int argc, char **argv)
 			if (!o.ndirs) memcpy(o.allow[o.nallow++], ifc_files_id, KERN_ID_SIZE);
 			o.dirs[o.ndirs++] = v;
 			i++;
+		} else if (!strcmp(a, "--listen") && v) {
+			if (o.nlisten == MAX_LIST) {
+				fprintf(stderr, "wasmos run: at most %d --listen\n", MAX_LIST);
+				return HOSTED_EXIT_USAGE;
+			}
+			o.listen[o.nlisten++] = v;
+			i++;
 		} else if (!strcmp(a, "--fuel-slice") && v) {
 			char *end;
 			long long n = strtoll(v, &end, 10);
@@ -179,11 +189,29 @@ int hosted_cmd_run_kernel(int argc, char **argv)
 	sa.envp = o.env;
 	sa.envc = o.nenv;
 	/* the terminal's input is the program's unless denied */
-	uint8_t allow[MAX_LIST + 1][KERN_ID_SIZE];
+	uint8_t allow[MAX_LIST + 2][KERN_ID_SIZE];
 	memcpy(allow, o.allow, sizeof o.allow);
 	memcpy(allow[o.nallow], ifc_stdin_id, KERN_ID_SIZE);
 	sa.allow = (const uint8_t(*)[KERN_ID_SIZE])allow;
 	sa.nallow = o.nallow + 1;
+	/* --listen: bound now (port 0 is told), claimed by the program's first accept */
+	static char bound[MAX_LIST][HOSTED_TCP_ADDR_MAX];
+	const char *listens[MAX_LIST];
+	for (uint32_t l = 0; l < o.nlisten; l++) {
+		int e = hosted_tcp_prebind(sys.tcp, o.listen[l], bound[l], sizeof bound[l]);
+		if (e) {
+			fprintf(stderr, "wasmos run: --listen %s: %s\n", o.listen[l],
+				e == EINVAL ? "not an address like 127.0.0.1:8080 or [::1]:0" : strerror(e));
+			goto out;
+		}
+		size_t al = strlen(o.listen[l]);
+		if (al >= 2 && !strcmp(o.listen[l] + al - 2, ":0"))
+			fprintf(stderr, "wasmos run: listening on %s\n", bound[l]);
+		listens[l] = bound[l];
+	}
+	if (o.nlisten) memcpy(allow[sa.nallow++], ifc_tcp_id, KERN_ID_SIZE);
+	sa.listens = listens;
+	sa.nlistens = o.nlisten;
 	sa.deny = (const uint8_t(*)[KERN_ID_SIZE])o.deny;
 	sa.ndeny = o.ndeny;
 	sa.limits = o.limits;

@@ -102,6 +102,11 @@ typedef struct kern_spawn_args {
 	uint32_t nhandle;
 	const kern_preopen *preopens;
 	uint32_t npreopens;
+	/* Listening sockets granted to a WASI program, as tcp addresses ("127.0.0.1:8080"):
+	 * fds after the preopens; the first sock_accept sends tcp.listen for it, from the
+	 * process itself (docs/wasi.md, Sockets).  Copied. */
+	const char *const *listens;
+	uint32_t nlistens;
 	kern_limits limits;               /* zero fields: the kernel's (within's, below) */
 	uint64_t within;                  /* nonzero: a live pid; the new process gets no
 					   * interface to emit to or handle that this one

@@ -95,6 +95,7 @@ static void copy_args(bump *b, const kern_spawn_args *src, kern_spawn_args *dst)
 		}
 	}
 	dst->preopens = po;
+	dst->listens = strs(b, src->listens, src->nlistens);
 }
 
 /* ---- the request --------------------------------------------------------------------- */

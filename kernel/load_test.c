@@ -256,8 +256,10 @@ static int test_load_answer_later_copies_the_arguments(void)
 	uint8_t allow[1][KERN_ID_SIZE];
 	memcpy(allow[0], ifc_kv_id, KERN_ID_SIZE);
 	const char *argv[] = { name };
+	const char *listens[] = { "127.0.0.1:9" };
 	kern_spawn_args a = { .name = name, .argv = argv, .argc = 1,
-			      .allow = (const uint8_t(*)[KERN_ID_SIZE])allow, .nallow = 1 };
+			      .allow = (const uint8_t(*)[KERN_ID_SIZE])allow, .nallow = 1,
+			      .listens = listens, .nlistens = 1 };
 	kern_spawn_cid(k, nop_cid, &a, on_done, &f);
 	CHECK_EQ(f.calls, 0);
 	kern_stats s;
@@ -267,6 +269,7 @@ static int test_load_answer_later_copies_the_arguments(void)
 	/* the caller's buffers change before the answer: the kernel kept copies */
 	memset(name, 'x', sizeof name - 1);
 	memset(allow, 0, sizeof allow);
+	listens[0] = NULL;
 	answer_bytes(k, f.held, NOP_WASM, sizeof NOP_WASM);
 	CHECK_EQ(f.calls, 1);
 	CHECK_EQ(f.rc, 0);

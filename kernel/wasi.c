@@ -806,7 +806,7 @@ int kern_wasi_init(kern_state *k, kern_proc *p, const kern_spawn_args *a)
 	w->env = a->envc ? pack(k, a->envp, a->envc, &w->env_len) : NULL;
 	w->envc = a->envc;
 	if (!w->args || (a->envc && !w->env)) return KERN_ENOMEM;
-	w->nfds = 3 + a->npreopens;
+	w->nfds = 3 + a->npreopens + a->nlistens;
 	w->fds = kern_mem_alloc(k, w->nfds * sizeof *w->fds);
 	if (!w->fds) {
 		w->nfds = 0;
@@ -833,7 +833,7 @@ int kern_wasi_init(kern_state *k, kern_proc *p, const kern_spawn_args *a)
 		for (uint32_t j = 0; j < len; j++) f->path[j] = gp[j];
 		f->path_len = len;
 	}
-	return 0;
+	return wasi_sock_init(k, p, a, 3 + a->npreopens);
 }
 
 void kern_wasi_free(kern_state *k, kern_proc *p)

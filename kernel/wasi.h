@@ -104,6 +104,8 @@ int wasi_sock_write(kern_state *k, kern_proc *p, wasi_fd *f, const uint8_t *data
 		    eng_val *r);
 /* Closing a socket or connection (wasi_sock.c), for fd_close. */
 int wasi_sock_close(kern_state *k, kern_proc *p, wasi_fd *f, eng_val *r);
+/* Makes the fds of a->listens, from fd `first` on (wasi_sock.c, for kern_wasi_init). */
+int wasi_sock_init(kern_state *k, kern_proc *p, const kern_spawn_args *a, uint32_t first);
 /* Scatters data over fd_read's iovecs and stores the count (wasi.c). */
 int wasi_scatter_read(kern_proc *p, const uint8_t *data, uint32_t len);
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# tcp_test.sh: end-to-end tests of TCP: the hosted `tcp` handler (hosted/tcp.c), with
-# real programs and a real client on the loopback interface only.
+# tcp_test.sh: end-to-end tests of TCP: the hosted `tcp` handler (hosted/tcp.c), the
+# WASI sockets over it (kernel/wasi_sock.c) and `wasmos run --listen`, with real
+# programs and a real client on the loopback interface only.
 #
 # Usage: tests/e2e/tcp_test.sh path/to/wasmos
 # The Wasm programs come from `make programs`: build/programs/echo.wasm (the SDK echo
-# server) and build/programs/tests/tcp_hostile.wasm (tests/e2e/progs).  The client,
-# tests/e2e/tcp_client.c, is built here with cc.
+# server) and build/programs/tests/*.wasm (tests/e2e/progs: wasi_echo, wasi_sock_errors,
+# tcp_hostile).  The client, tests/e2e/tcp_client.c, is built here with cc.
 # Each test prints its name and ok or FAIL (with what it saw); the script ends with
 # "N passed, N failed" and exits 1 when a test failed.  Nothing waits on a clock: a
 # server is started in the background and its address read from its first line
@@ -108,6 +109,86 @@ run_test() {
 
 need() {
 	[ -f "$1" ] || fail "$1 is missing (make programs)"
+}
+
+# ---- WASI programs on a --listen socket ----------------------------------------------------
+
+test_wasi_echo_with_read_and_write_serves_several_clients() {
+	need "$PROGS/tests/wasi_echo.wasm" || return 1
+	start err "wasmos run: listening on " run --listen 127.0.0.1:0 "$PROGS/tests/wasi_echo.wasm" 4 rw ||
+		{ finish; fail "no 'listening on' line"; return 1; }
+	case $ADDR in 127.0.0.1:0 | 127.0.0.1:) fail "port 0 was not resolved: $ADDR"; return 1 ;; 127.0.0.1:*) ;;
+		*) fail "bad address $ADDR"; return 1 ;; esac
+	client echo "$ADDR" 4 5000
+	finish
+	[ "$CRC" -eq 0 ] || fail "client: $COUT" || return 1
+	[ "$RC" -eq 0 ] && [ "$OUT" = "served 4" ] || fail "want 'served 4' and status 0"
+}
+
+test_wasi_echo_with_recv_and_send_carries_megabytes() {
+	need "$PROGS/tests/wasi_echo.wasm" || return 1
+	start err "wasmos run: listening on " run --listen 127.0.0.1:0 "$PROGS/tests/wasi_echo.wasm" 2 sock ||
+		{ finish; fail "no 'listening on' line"; return 1; }
+	client echo "$ADDR" 2 3000000
+	finish
+	[ "$CRC" -eq 0 ] && [ "$COUT" = "echoed 2 x 3000000 bytes" ] || fail "client: $COUT" || return 1
+	[ "$RC" -eq 0 ] && [ "$OUT" = "served 2" ] || fail "want 'served 2' and status 0"
+}
+
+test_wasi_socket_calls_check_their_arguments() {
+	need "$PROGS/tests/wasi_sock_errors.wasm" || return 1
+	start err "wasmos run: listening on " run --listen 127.0.0.1:0 "$PROGS/tests/wasi_sock_errors.wasm" 100000 ||
+		{ finish; fail "no 'listening on' line"; return 1; }
+	client echo "$ADDR" 1 100000
+	finish
+	[ "$CRC" -eq 0 ] || fail "client: $COUT" || return 1
+	[ "$RC" -eq 0 ] && [[ $OUT == *"0 failed" ]] || fail "a check failed" || return 1
+	# every check ran: the count guards against a program that stops early
+	local n
+	n=$(grep -c ' ok$' <<<"$OUT")
+	[ "$n" -eq 34 ] || fail "$n checks passed, want 34"
+}
+
+test_program_end_closes_its_connections_and_socket() {
+	need "$PROGS/tests/wasi_echo.wasm" || return 1
+	start err "wasmos run: listening on " run --listen 127.0.0.1:0 "$PROGS/tests/wasi_echo.wasm" 2 exit ||
+		{ finish; fail "no 'listening on' line"; return 1; }
+	# two clients at once; the program exits holding both connections
+	timeout "$LIMIT" "$CLIENT" eof "$ADDR" >"$T/c1" 2>&1 &
+	local c1=$!
+	client eof "$ADDR"
+	wait "$c1"
+	local rc1=$?
+	finish
+	[ "$RC" -eq 0 ] && [ "$OUT" = "exiting with 2 open" ] || fail "program did not exit as planned" || return 1
+	[ "$CRC" -eq 0 ] && [ "$rc1" -eq 0 ] || fail "a client saw no end of stream: $COUT / $(cat "$T/c1")" || return 1
+	client refused "$ADDR"
+	[ "$CRC" -eq 0 ] || fail "the listening socket outlived the program: $COUT"
+}
+
+test_listen_without_the_tcp_grant_is_enotcapable() {
+	need "$PROGS/tests/wasi_echo.wasm" || return 1
+	wasmos run --listen 127.0.0.1:0 --deny tcp "$PROGS/tests/wasi_echo.wasm" 1 rw
+	# 76: WASI's ENOTCAPABLE, the program's exit status; and the kernel logs the denial
+	[ "$RC" -eq 76 ] || fail "want exit status 76" || return 1
+	[[ $ERR == *"wasi_echo: accept: "* ]] && [[ $ERR == *"denied a message to interface 184a0990"* ]] ||
+		fail "want the accept error and the kernel's denial on stderr"
+}
+
+test_listen_with_a_bad_address_is_an_error_before_the_program_runs() {
+	need "$PROGS/tests/wasi_echo.wasm" || return 1
+	wasmos run --listen localhost:80 "$PROGS/tests/wasi_echo.wasm" 1 rw
+	[ "$RC" -eq 1 ] && [[ $ERR == *"--listen localhost:80: not an address"* ]] && [ -z "$OUT" ] ||
+		fail "want status 1 and the reason"
+}
+
+test_listen_twice_on_one_port_is_an_error() {
+	need "$PROGS/tests/wasi_echo.wasm" || return 1
+	client port
+	[ "$CRC" -eq 0 ] || fail "no free port: $COUT" || return 1
+	wasmos run --listen "127.0.0.1:$COUT" --listen "127.0.0.1:$COUT" "$PROGS/tests/wasi_echo.wasm" 1 rw
+	[ "$RC" -eq 1 ] && [[ $ERR == *"--listen 127.0.0.1:$COUT: Address already in use"* ]] ||
+		fail "want status 1 and EADDRINUSE"
 }
 
 # ---- the tcp interface itself ------------------------------------------------------------
