@@ -34,8 +34,9 @@ int hosted_cmd_store_cat(int argc, char **argv);
  * it); returns 0 when arg is a path instead; prints why and returns -1 on failure. */
 int hosted_cmd_store_fetch(const char *cmd, const char *arg, uint8_t **bytes, size_t *len);
 
-/* `wasmos interfaces` (cmd_interfaces.c): argv[0] is the subcommand.  Returns the
- * exit status. */
+/* `wasmos boot` (cmd_boot.c) and `wasmos interfaces` (cmd_interfaces.c): argv[0] is
+ * the subcommand.  Each returns the exit status. */
+int hosted_cmd_boot(int argc, char **argv);
 int hosted_cmd_interfaces(int argc, char **argv);
 
 /* Reads the whole file at path (file.c).  Returns 0 with *out malloc'd (the caller

@@ -1,5 +1,5 @@
-/* main.c: the `wasmos` command on Linux: the hosted kernel (`run`), the local content
- * store (`add`, `ls`, `cat`) and `interfaces`. */
+/* main.c: the `wasmos` command on Linux: the hosted kernel (`run` one program, `boot`
+ * a system of them), the local content store (`add`, `ls`, `cat`) and `interfaces`. */
 #include "hosted.h"
 
 #include <stdio.h>
@@ -19,6 +19,7 @@ static void usage(FILE *f)
 		"  run --invoke NAME FILE.wasm|CID [ARGS...]\n"
 		"        load a module without imports, run its start function, call its\n"
 		"        export NAME with ARGS and print the results\n"
+		"  boot SYSTEM-FILE   start the programs of a system file (docs/system.md)\n"
 		"  interfaces         list the interfaces, their ids and messages\n"
 		"  add FILE.wasm...   store modules in the local store, print their CIDs\n"
 		"  ls                 list the CIDs in the local store, with sizes\n"
@@ -45,6 +46,8 @@ int main(int argc, char **argv)
 		return hosted_cmd_store_ls(argc - 1, argv + 1);
 	if (strcmp(argv[1], "cat") == 0)
 		return hosted_cmd_store_cat(argc - 1, argv + 1);
+	if (strcmp(argv[1], "boot") == 0)
+		return hosted_cmd_boot(argc - 1, argv + 1);
 	if (strcmp(argv[1], "interfaces") == 0)
 		return hosted_cmd_interfaces(argc - 1, argv + 1);
 	fprintf(stderr, "wasmos: unknown command '%s'\n\n", argv[1]);

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# wasi_programs_test.sh: ordinary WASI programs (programs/hello, programs/wasi-tests)
+# run unchanged by `wasmos run`, through the kernel's WASI translation: arguments and
+# environment, clocks, random, stdin, poll timeouts, exit codes, a trap with its
+# backtrace, a memory bomb stopped by --max-memory, a denied interface, and file calls
+# refused without a granted directory.  (Files with --dir: wasi_files_test.sh.)
+#
+# Usage: tests/e2e/wasi_programs_test.sh path/to/wasmos
+# Prints each test's name and ok or FAIL (with what it saw); ends with
+# "N passed, N failed" and exits 1 when a test failed.
+# shellcheck disable=SC2015
+set -uo pipefail
+
+WASMOS=${1:?usage: wasi_programs_test.sh path/to/wasmos}
+case $WASMOS in /*) ;; *) WASMOS=$PWD/$WASMOS ;; esac
+P=build/programs
+T=$P/wasi-tests
+
+passed=0
+failed=0
+OUT='' ERR='' RC=''
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# Runs wasmos with stdin from $IN (default: none); sets OUT, ERR and RC.
+IN=/dev/null
+run() {
+	OUT=$(timeout 60 "$WASMOS" "$@" <"$IN" 2>"$TMP/err")
+	RC=$?
+	ERR=$(cat "$TMP/err")
+}
+
+ok() { echo "ok   $1"; passed=$((passed + 1)); }
+fail() {
+	echo "FAIL $1: $2"
+	echo "  exit $RC; stdout: ${OUT:0:400}"
+	echo "  stderr: ${ERR:0:400}"
+	failed=$((failed + 1))
+}
+# The program's own checks: its last line must be "N passed, 0 failed" with N > 0.
+self_checked() {
+	local last
+	last=$(printf '%s\n' "$OUT" | tail -n 1)
+	[[ $last =~ ^[1-9][0-9]*\ passed,\ 0\ failed$ ]]
+}
+
+test_hello_prints_and_exits_zero() {
+	run run $P/hello.wasm one two
+	[ "$RC" -eq 0 ] && grep -q '^hello from wasmos' <<<"$OUT" && grep -q 'two' <<<"$OUT" &&
+		ok hello || fail hello "expected the greeting and its arguments"
+}
+
+test_args_and_environment_arrive_in_order() {
+	run run --env 'A=1' --env 'GREETING=hé llo' $T/args.wasm 'an arg' 'ünï' ''
+	local want
+	want=$(printf 'argc 4\narg 0: %s\narg 1: an arg\narg 2: ünï\narg 3: \nenv A=1\nenv GREETING=hé llo\nenvc 2' "$T/args.wasm")
+	[ "$RC" -eq 0 ] && [ "$OUT" = "$want" ] && ok args || fail args "expected: $want"
+}
+
+test_clocks_realtime_monotonic_cputime() {
+	run run $T/clocks.wasm
+	[ "$RC" -eq 0 ] && self_checked && ok clocks || fail clocks "the program's checks"
+}
+
+test_random_bytes_differ() {
+	run run $T/random.wasm
+	[ "$RC" -eq 0 ] && self_checked && ok random || fail random "the program's checks"
+}
+
+test_poll_waits_and_fires_the_earlier_clock() {
+	run run $T/poll.wasm
+	[ "$RC" -eq 0 ] && self_checked && ok poll || fail poll "the program's checks"
+}
+
+test_exit_code_is_the_programs() {
+	run run $T/exit.wasm
+	[ "$RC" -eq 7 ] && ok exit-code || fail exit-code "expected exit status 7"
+}
+
+test_stdin_reaches_the_program_whole() {
+	# 100 KB of varied bytes; FNV-1a computed here in bash for comparison
+	head -c 100000 /dev/urandom >"$TMP/in"
+	local h=2166136261 b
+	for b in $(od -An -v -tu1 "$TMP/in"); do
+		h=$(((h ^ b) * 16777619 & 0xffffffff))
+	done
+	IN="$TMP/in" run run $T/stdin.wasm
+	local want
+	want=$(printf 'bytes 100000\nfnv1a 0x%08x' "$h")
+	[ "$RC" -eq 0 ] && [ "$OUT" = "$want" ] && ok stdin || fail stdin "expected: $want"
+}
+
+test_trap_ends_the_program_with_a_backtrace() {
+	run run $T/trap.wasm
+	[ "$RC" -eq 134 ] && [ "$OUT" = "before trap" ] && grep -q 'trap: unreachable' <<<"$ERR" &&
+		grep -q 'fail_here' <<<"$ERR" && ok trap || fail trap "exit 134, the reason and fail_here in the backtrace"
+}
+
+test_memory_bomb_stops_at_max_memory() {
+	run run --max-memory 16M $T/membomb.wasm
+	local n
+	n=$(sed -n 's/^out of memory after \([0-9]*\) MiB$/\1/p' <<<"$OUT")
+	[ "$RC" -eq 0 ] && [ -n "$n" ] && [ "$n" -ge 8 ] && [ "$n" -lt 16 ] && ok membomb ||
+		fail membomb "out of memory after 8..15 MiB"
+}
+
+test_denied_interface_is_an_error_not_a_hang() {
+	run run $T/denied.wasm
+	[ "$RC" -eq 0 ] && self_checked && grep -q 'denied a message' <<<"$ERR" && ok denied ||
+		fail denied "the program's checks, and the kernel's log line"
+}
+
+test_denying_a_default_interface_silences_output() {
+	run run --deny log $P/hello.wasm
+	[ -z "$OUT" ] && grep -q 'denied' <<<"$ERR" && ok deny-log || fail deny-log "no output, a denial logged"
+}
+
+test_files_refused_without_a_granted_dir() {
+	run run $T/nodir.wasm
+	[ "$RC" -eq 0 ] && self_checked && ok nodir || fail nodir "the program's checks"
+}
+
+test_bad_options_are_usage_errors() {
+	run run --max-memory lots $P/hello.wasm
+	local a=$RC
+	run run --allow no-such-interface $P/hello.wasm
+	[ "$a" -eq 64 ] && [ "$RC" -eq 64 ] && grep -q 'unknown interface' <<<"$ERR" && ok bad-options ||
+		fail bad-options "exit 64 for a bad size and an unknown interface"
+}
+
+test_missing_and_malformed_programs_are_errors() {
+	run run "$TMP/none.wasm"
+	local a=$RC
+	printf 'not wasm' >"$TMP/bad.wasm"
+	run run "$TMP/bad.wasm"
+	[ "$a" -eq 1 ] && [ "$RC" -eq 1 ] && grep -q 'bad.wasm' <<<"$ERR" && ok bad-programs ||
+		fail bad-programs "exit 1 naming the file"
+}
+
+for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
+	IN=/dev/null
+	$t
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
