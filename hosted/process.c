@@ -19,18 +19,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cid.h"
 #include "ifc_process.h"
 
 /* WASI errno values (docs/interfaces.md). */
 enum {
-	ERRNO_2BIG = 1, ERRNO_ACCES = 2, ERRNO_INVAL = 28, ERRNO_IO = 29, ERRNO_NOENT = 44,
+	ERRNO_2BIG = 1, ERRNO_ACCES = 2, ERRNO_FBIG = 22, ERRNO_INVAL = 28, ERRNO_IO = 29, ERRNO_ISDIR = 31,
+	ERRNO_NOENT = 44,
 	ERRNO_NOEXEC = 45, ERRNO_NOMEM = 48, ERRNO_NOSYS = 52,
 };
 
 /* Strings in one spawn's args or env. */
 #define MAX_STRINGS 1024
+/* Bytes of a program spawned by path. */
+#define HOSTED_PROCESS_MAX_PROGRAM (256 << 20)
 
 typedef struct waiter {
 	uint64_t id;       /* the wait message */
@@ -168,6 +172,13 @@ static void spawn(kern_state *k, const kern_delivery *d)
 		*box = d->id;
 		if (!argc) a.name = NULL; /* named by its CID */
 		kern_spawn_cid(k, program, &a, spawned, box);
+		free(program);
+		return;
+	}
+	/* a regular file of a sane size: /dev/zero or a FIFO would stall the kernel */
+	struct stat st;
+	if (stat(program, &st) == 0 && (!S_ISREG(st.st_mode) || st.st_size > HOSTED_PROCESS_MAX_PROGRAM)) {
+		answer_errno(k, d->id, S_ISDIR(st.st_mode) ? ERRNO_ISDIR : S_ISREG(st.st_mode) ? ERRNO_FBIG : ERRNO_INVAL);
 		free(program);
 		return;
 	}

@@ -21,7 +21,7 @@
 #include "ifc_process.h"
 #include "sys_raw.h"
 
-enum { E_ACCES = 2, E_INVAL = 28, E_NOENT = 44, E_NOSYS = 52 };
+enum { E_ACCES = 2, E_INVAL = 28, E_ISDIR = 31, E_NOENT = 44, E_NOSYS = 52 };
 
 /* process.spawn; returns the answer. */
 static wasmos_notification spawn(const char *program, const char *args, uint32_t args_len, const uint8_t *grants,
@@ -136,6 +136,10 @@ int main(int argc, char **argv)
 	check(is_errno(&n, E_INVAL), "grants not a multiple of 32 bytes: EINVAL");
 	n = spawn(argv[1], "exit", 4, NULL, 0, NULL, 0);
 	check(is_errno(&n, E_INVAL), "args without their NUL: EINVAL");
+	n = spawn("/dev/zero", "", 0, NULL, 0, NULL, 0);
+	check(is_errno(&n, E_INVAL), "spawn of /dev/zero: EINVAL, not a kernel reading for ever");
+	n = spawn("/", "", 0, NULL, 0, NULL, 0);
+	check(is_errno(&n, E_ISDIR), "spawn of a folder: EISDIR");
 	n = spawn("no/such/program.wasm", "", 0, NULL, 0, NULL, 0);
 	check(is_errno(&n, E_NOENT), "spawn of a missing file: ENOENT");
 	n = spawn("bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku", "", 0, NULL, 0, NULL, 0);
