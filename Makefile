@@ -175,7 +175,8 @@ $(FUZZ_NAMES:%=fuzz-%): fuzz-%: build/fuzz/fuzz_% fuzz-corpus
 
 bench: all build/bench/ipc/ipc_bench build/bench/ipc/ping.wasm build/bench/ipc/pong.wasm
 	$(Q)bash bench/run.sh
-	$(Q)build/bench/ipc/ipc_bench build/bench/ipc/ping.wasm build/bench/ipc/pong.wasm
+	$(Q)build/bench/ipc/ipc_bench build/bench/ipc/ping.wasm build/bench/ipc/pong.wasm \
+		build/programs/hello.wasm build/release/wasmos
 
 # IPC: two import-only programs ping-pong through one kernel (bench/ipc/).
 build/bench/ipc/%.wasm: bench/ipc/%.c bench/ipc/ipc_wasm.h build/gen/ifc_all.h | $(SETUP)
@@ -186,8 +187,8 @@ build/bench/ipc/ipc_bench: bench/ipc/ipc_bench.c $(ENGINE_OBJS_release)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS_BASE) -O2 $^ $(LDLIBS) -o $@
 
-run: build/release/wasmos
-	$(Q)build/release/wasmos --help
+run: build/release/wasmos programs
+	$(Q)build/release/wasmos boot system/demo.sys
 
 $(SETUP): tools/setup.sh
 	@mkdir -p $(@D)

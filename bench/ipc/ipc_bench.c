@@ -1,7 +1,9 @@
-/* ipc_bench.c: message round trips per second between two wasmos processes, beside
- * the same ping-pong between two Linux processes over pipes, in one run.
+/* ipc_bench.c: the kernel's own numbers, in one run: message round trips per second
+ * between two wasmos processes beside the same ping-pong between two Linux processes
+ * over pipes; the time to spawn a process from inside a running kernel and run it to
+ * its end; and the time of `wasmos run hello.wasm` as a whole process.
  *
- * Usage: ipc_bench PING.wasm PONG.wasm
+ * Usage: ipc_bench PING.wasm PONG.wasm [HELLO.wasm WASMOS]
  * The wasmos side is one kernel with no native handlers but the kernel's own: ping
  * emits kv.get with an answer wanted and waits for it; pong handles kv and answers.
  * Both sides do PING_ROUNDS round trips.  Prints rates and their ratio; no
@@ -18,6 +20,7 @@
 #include "kernel.h"
 #include "platform.h"
 #include "ifc_kv.h"
+#include "ifc_log.h"
 
 #define PING_ROUNDS 200000
 
@@ -118,7 +121,7 @@ static double pipe_rate(void)
 		}
 		_exit(0);
 	}
-	char b[8] = "pingpong";
+	char b[8] = "pingpon";
 	double t0 = now_s();
 	for (int i = 0; i < PING_ROUNDS; i++) {
 		if (write(to[1], b, sizeof b) != sizeof b || read(from[0], b, sizeof b) != sizeof b) exit(1);
@@ -128,15 +131,96 @@ static double pipe_rate(void)
 	return PING_ROUNDS / t;
 }
 
+/* A log handler that swallows output: spawning is measured, not the terminal. */
+static void log_message(void *ud, kern_state *k, const kern_delivery *d)
+{
+	(void)ud;
+	if (d->id) kern_answer(k, d->id, NULL, 0, KERN_ANSWER_OK);
+}
+
+static const kern_native log_ops = { log_message, NULL };
+
+#define SPAWNS 200
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Median microseconds from kern_spawn of hello to its end, inside one kernel. */
+static double spawn_us(const char *hello)
+{
+	size_t len;
+	uint8_t *b = slurp(hello, &len);
+	if (!b) {
+		fprintf(stderr, "ipc_bench: cannot read %s\n", hello);
+		exit(1);
+	}
+	kern_config cfg = { .alloc = { alloc, NULL }, .plat = &plat };
+	kern_state *k = kern_new(&cfg);
+	kern_native_register(k, ifc_log_id, &log_ops, NULL);
+	static double t[SPAWNS];
+	for (int i = 0; i < SPAWNS; i++) {
+		kern_spawn_args a = { .name = "hello", .wasm = b, .wasm_len = len };
+		uint64_t pid;
+		eng_error err;
+		double t0 = now_s();
+		ping_pid = 0;
+		if (kern_spawn(k, &a, &pid, &err)) {
+			fprintf(stderr, "ipc_bench: spawn hello: %s\n", err.msg);
+			exit(1);
+		}
+		while (kern_has_ready(k)) kern_run_ready(k);
+		t[i] = (now_s() - t0) * 1e6;
+		kern_reap(k, pid);
+	}
+	kern_free(k);
+	free(b);
+	qsort(t, SPAWNS, sizeof t[0], cmp_double);
+	return t[SPAWNS / 2];
+}
+
+/* Median milliseconds of `wasmos run hello.wasm`, start to exit. */
+static double run_ms(const char *wasmos, const char *hello)
+{
+	static double t[21];
+	for (int i = 0; i < 21; i++) {
+		fflush(stdout); /* or the child's freopen writes our buffer again */
+		double t0 = now_s();
+		pid_t c = fork();
+		if (c == 0) {
+			if (!freopen("/dev/null", "w", stdout)) _exit(127);
+			execl(wasmos, wasmos, "run", hello, (char *)NULL);
+			_exit(127);
+		}
+		int st;
+		waitpid(c, &st, 0);
+		t[i] = (now_s() - t0) * 1e3;
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			fprintf(stderr, "ipc_bench: %s run %s failed\n", wasmos, hello);
+			exit(1);
+		}
+	}
+	qsort(t, 21, sizeof t[0], cmp_double);
+	return t[10];
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: ipc_bench PING.wasm PONG.wasm\n");
+	if (argc != 3 && argc != 5) {
+		fprintf(stderr, "usage: ipc_bench PING.wasm PONG.wasm [HELLO.wasm WASMOS]\n");
 		return 64;
 	}
 	double w = wasmos_rate(argv[1], argv[2]);
 	double p = pipe_rate();
 	printf("ipc: %d round trips: wasmos %.0f/s, pipes between Linux processes %.0f/s, "
 	       "wasmos/pipes %.2fx\n", PING_ROUNDS, w, p, w / p);
+	if (argc == 5) {
+		printf("spawn: hello spawned and run to its end inside a kernel: %.0f us (median of %d)\n",
+		       spawn_us(argv[3]), SPAWNS);
+		printf("start-up: wasmos run hello.wasm, start to exit: %.2f ms (median of 21)\n",
+		       run_ms(argv[4], argv[3]));
+	}
 	return 0;
 }
