@@ -341,6 +341,16 @@ test_shell_ps_run_kill_exit() {
 	[[ $OUT != *"not reached"* ]] || fail "exit should end the shell"
 }
 
+test_demo_system_boots() {
+	wasmos boot --check "$ROOT/system/demo.sys"
+	[ "$RC" -eq 0 ] && [[ $OUT == *"demo.sys: ok, 3 programs"* ]] || fail "demo.sys should check" || return 1
+	# (echo may find its port taken on a busy machine: only kv and the shell are checked)
+	printf 'ps\nexit\n' >in.txt
+	IN=in.txt wasmos boot "$ROOT/system/demo.sys"
+	[ "$RC" -eq 0 ] && grep -qE '^ +1 +waiting .* kv$' <<<"$OUT" && grep -qE '^ +3 +ready .* shell$' <<<"$OUT" ||
+		fail "the demo's shell should list kv and itself"
+}
+
 # ---- wasmos interfaces --------------------------------------------------------------------------
 
 test_interfaces_lists_ids_and_messages() {
