@@ -4,7 +4,7 @@
 #                    and the Wasm programs (make programs: build/programs, docs/programs.md)
 #   make test        unit and spec tests in the release and the asan builds
 #   make spec        spec tests, release build      make spec-asan   the same, asan build
-#   make bench       bench/run.sh                   make run         the demo (for now --help)
+#   make bench       bench/run.sh                   make run         boot the demo, system/demo.sys
 #   make fuzz        the libFuzzer targets, FUZZ_SECONDS each (not in CI; -j2 runs both at once)
 #   make clean
 #
