@@ -4,9 +4,9 @@
 # programs and a real client on the loopback interface only.
 #
 # Usage: tests/e2e/tcp_test.sh path/to/wasmos
-# The Wasm programs come from `make programs`: build/programs/echo.wasm (the SDK echo
+# The Wasm programs are built by `make test`: build/programs/echo.wasm (the SDK echo
 # server) and build/programs/tests/*.wasm (tests/e2e/progs: wasi_echo, wasi_sock_errors,
-# tcp_hostile).  The client, tests/e2e/tcp_client.c, is built here with cc.
+# tcp_hostile, tcp_cross).  The client, tests/e2e/tcp_client.c, is built here with cc.
 # Each test prints its name and ok or FAIL (with what it saw); the script ends with
 # "N passed, N failed" and exits 1 when a test failed.  Nothing waits on a clock: a
 # server is started in the background and its address read from its first line
@@ -108,7 +108,7 @@ run_test() {
 }
 
 need() {
-	[ -f "$1" ] || fail "$1 is missing (make programs)"
+	[ -f "$1" ] || fail "$1 is missing (make test builds it)"
 }
 
 # ---- WASI programs on a --listen socket ----------------------------------------------------
@@ -200,6 +200,14 @@ test_hostile_tcp_messages_get_error_answers() {
 	local n
 	n=$(grep -c ' ok$' <<<"$OUT")
 	[ "$n" -eq 31 ] || fail "$n checks passed, want 31"
+}
+
+test_one_process_cannot_use_anothers_handles() {
+	need "$PROGS/tests/tcp_cross.wasm" || return 1
+	# the program spawns itself by path: give it the absolute one
+	wasmos run --allow tcp --allow process "$PROGS/tests/tcp_cross.wasm"
+	[ "$RC" -eq 0 ] && [[ $OUT == *"0 failed" ]] || fail "a check failed" || return 1
+	[ "$(grep -c ' ok$' <<<"$OUT")" -eq 6 ] || fail "want 6 checks passed"
 }
 
 test_tcp_is_not_in_the_default_grant() {
