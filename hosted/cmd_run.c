@@ -41,29 +41,6 @@ static void on_sigint(int sig)
 	if (running) hosted_loop_stop(running->loop);
 }
 
-/* "64M", "1G", "65536", "16p" (pages) -> pages of 64 KiB; 0 on error. */
-static uint32_t parse_size_pages(const char *s)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s) return 0;
-	unsigned long long bytes;
-	switch (*end) {
-	case 0: bytes = v; break;
-	case 'k': case 'K': bytes = v << 10; end++; break;
-	case 'm': case 'M': bytes = v << 20; end++; break;
-	case 'g': case 'G': bytes = v << 30; end++; break;
-	case 'p': return end[1] ? 0 : (uint32_t)(v > 65536 ? 0 : v);
-	default: return 0;
-	}
-	if ((*end == 'i' || *end == 'I') && (end[1] == 'B' || end[1] == 'b')) end += 2;
-	else if (*end == 'B' || *end == 'b') end++;
-	if (*end) return 0;
-	unsigned long long pages = (bytes + 65535) >> 16;
-	return pages == 0 || pages > 65536 ? 0 : (uint32_t)pages;
-}
-
 static int parse_iface(const char *name, uint8_t out[KERN_ID_SIZE])
 {
 	const ifc_all_info *i = ifc_all_by_name(name, (uint32_t)strlen(name));
@@ -137,7 +114,7 @@ int hosted_cmd_run_kernel(int argc, char **argv)
 			o.limits.fuel_slice = n;
 			i++;
 		} else if (!strcmp(a, "--max-memory") && v) {
-			o.limits.max_memory_pages = parse_size_pages(v);
+			o.limits.max_memory_pages = hosted_parse_size_pages(v);
 			if (!o.limits.max_memory_pages) {
 				fprintf(stderr, "wasmos run: --max-memory wants a size like 64M, 1G or 100p (pages), "
 						"at most 4G; got '%s'\n", v);

@@ -70,8 +70,4 @@ int hosted_system_parse(const char *file, const char *text, size_t len, hosted_s
 int hosted_system_load(const char *path, hosted_system *sys, char *err, size_t errlen);
 void hosted_system_free(hosted_system *sys);
 
-/* "64M", "1G", "65536", "100p" (pages) -> 64 KiB pages; 0 when malformed, zero or
- * above 4 GiB. */
-uint32_t hosted_parse_size_pages(const char *s);
-
 #endif

@@ -167,6 +167,18 @@ test_boot_usage_and_check() {
 	[ "$RC" -eq 0 ] && [ "$OUT" = "ok.sys: ok, 2 programs" ] || fail "--check starts nothing and says ok"
 }
 
+test_sizes_past_4g_are_refused_not_wrapped() {
+	# 2^34 + 1 GiB wraps to 1 GiB in 64 bits: it must be refused, not taken as 1G
+	printf 'program a %s\n\tmax-memory 17179869185G\n' "$P/hello.wasm" >big.sys
+	wasmos boot big.sys
+	[ "$RC" -eq 1 ] && [[ $ERR == *"big.sys:2: max-memory wants a size"* ]] || fail "boot took a wrapped size" ||
+		return 1
+	wasmos run --max-memory 17179869185G "$P/hello.wasm"
+	[ "$RC" -eq 64 ] && [[ $ERR == *"--max-memory wants a size"* ]] || fail "run took a wrapped size" || return 1
+	wasmos run --max-memory 4G "$P/hello.wasm"
+	[ "$RC" -eq 0 ] && [[ $OUT == *"hello from wasmos"* ]] || fail "4G is the largest size"
+}
+
 test_paths_are_relative_to_the_system_file() {
 	mkdir -p sys/progs
 	cp "$P/wasi-tests/exit.wasm" sys/progs/
