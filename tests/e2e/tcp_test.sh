@@ -243,6 +243,46 @@ test_sdk_echo_survives_a_client_that_resets() {
 		fail "want both connections closed, the second after 100000 bytes"
 }
 
+# ---- one kernel, a program that never yields -------------------------------------------
+
+# boot_file NAME: writes $T/NAME.sys from stdin.
+boot_file() { cat >"$T/$1.sys"; }
+
+test_boot_spin_does_not_starve_the_sdk_echo() {
+	need "$PROGS/echo.wasm" && need "$PROGS/spin.wasm" || return 1
+	boot_file spin_echo <<EOF
+program spin $PROGS/spin.wasm
+program echo $PROGS/echo.wasm
+	args 127.0.0.1:0 3
+	allow tcp
+	essential
+EOF
+	start out "echo: listening on " boot "$T/spin_echo.sys" ||
+		{ finish; fail "no 'echo: listening on' line"; return 1; }
+	client echo "$ADDR" 3 100000
+	finish
+	# echo ends after three connections, and the system with it, spin and all
+	[ "$CRC" -eq 0 ] && [ "$COUT" = "echoed 3 x 100000 bytes" ] || fail "client: $COUT" || return 1
+	[ "$RC" -eq 0 ] || fail "the system did not end with echo's status 0"
+}
+
+test_boot_spin_does_not_starve_a_wasi_echo_on_a_listen_line() {
+	need "$PROGS/tests/wasi_echo.wasm" && need "$PROGS/spin.wasm" || return 1
+	boot_file spin_wasi <<EOF
+program spin $PROGS/spin.wasm
+program wasi_echo $PROGS/tests/wasi_echo.wasm
+	args 2 sock
+	listen 127.0.0.1:0
+	essential
+EOF
+	start err "wasmos boot: wasi_echo listens on " boot "$T/spin_wasi.sys" ||
+		{ finish; fail "no 'listens on' line"; return 1; }
+	client echo "$ADDR" 2 100000
+	finish
+	[ "$CRC" -eq 0 ] && [ "$COUT" = "echoed 2 x 100000 bytes" ] || fail "client: $COUT" || return 1
+	[ "$RC" -eq 0 ] && [[ $OUT == *"served 2"* ]] || fail "want 'served 2' and status 0"
+}
+
 for t in $(declare -F | awk '$3 ~ /^test_/ { print $3 }'); do
 	run_test "$t"
 done
