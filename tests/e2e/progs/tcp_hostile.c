@@ -301,6 +301,33 @@ static void connection_life(void)
 	check("connect_to_a_closed_port_is_refused", !c && is_err(ca, E_CONNREFUSED), why_err(ca, E_CONNREFUSED));
 }
 
+/* The same over [::1], where the machine has IPv6 (else it says so and passes). */
+static void ipv6_loopback(void)
+{
+	answer *a = CALL(ifc_tcp_listen_encode, (ifc_tcp_listen){ S("[::1]:0"), 7, 1 });
+	if (a->status == 1 && (a->err == 4 /* EADDRNOTAVAIL */ || a->err == 5 /* EAFNOSUPPORT */)) {
+		check("ipv6_loopback (no IPv6 here)", true, "");
+		return;
+	}
+	ifc_tcp_listen_answer la;
+	char local[64] = "";
+	uint32_t s = 0;
+	if (a->status == 0 && ifc_tcp_listen_answer_decode(a->body, a->len, &la) == 0) {
+		s = la.socket;
+		snprintf(local, sizeof local, "%.*s", (int)la.local_len, (const char *)la.local);
+	}
+	uint32_t c = s ? connect_to(local, NULL) : 0;
+	a = CALL(ifc_tcp_accept_encode, (ifc_tcp_accept){ s });
+	ifc_tcp_accept_answer aa;
+	bool ok = s && c && !strncmp(local, "[::1]:", 6) && a->status == 0 &&
+		  ifc_tcp_accept_answer_decode(a->body, a->len, &aa) == 0 && aa.peer_len > 6 &&
+		  !memcmp(aa.peer, "[::1]:", 6);
+	check("ipv6_loopback", ok, local);
+	CALL(ifc_tcp_close_encode, (ifc_tcp_close){ s });
+	CALL(ifc_tcp_close_encode, (ifc_tcp_close){ c });
+	if (ok) CALL(ifc_tcp_close_encode, (ifc_tcp_close){ aa.conn });
+}
+
 static void socket_limit(void)
 {
 	static uint32_t made[MAX_SOCKETS + 8];
@@ -333,6 +360,7 @@ int main(void)
 	garbage_bodies();
 	unknown_handles();
 	connection_life();
+	ipv6_loopback();
 	socket_limit();
 	leave_waiting();
 	printf("%d failed\n", failures);
