@@ -51,6 +51,7 @@ typedef struct hosted_natives {
 	sleeper *sleepers;        /* sleep_until waiting for its timer */
 	line_buf *lines;
 	stdin_req *reads, *reads_tail;
+	stdin_req *readies;       /* stdin.ready: answered when a read would not wait */
 	bool stdin_eof, stdin_watched;
 } hosted_natives;
 
@@ -340,14 +341,26 @@ static void stdin_answer_reads(hosted_natives *n, const uint8_t *data, uint32_t 
 	free(r);
 }
 
+/* Answers every stdin.ready: a read would not wait now. */
+static void stdin_answer_readies(hosted_natives *n)
+{
+	while (n->readies) {
+		stdin_req *r = n->readies;
+		n->readies = r->next;
+		kern_answer(n->sys->k, r->id, NULL, 0, KERN_ANSWER_OK);
+		free(r);
+	}
+}
+
 static void stdin_update_watch(hosted_natives *n)
 {
-	bool want = n->reads && !n->stdin_eof;
+	bool want = (n->reads || n->readies) && !n->stdin_eof;
 	if (want && !n->stdin_watched) {
 		if (hosted_loop_watch(n->sys->loop, 0, EPOLLIN, stdin_ready, n) == 0) {
 			n->stdin_watched = true;
 		} else {
 			/* a regular file or /dev/null cannot be polled: it is always ready */
+			stdin_answer_readies(n);
 			while (n->reads) stdin_ready(n, 0, EPOLLIN);
 		}
 	} else if (!want && n->stdin_watched) {
@@ -360,6 +373,11 @@ static void stdin_ready(void *ud, int fd, uint32_t events)
 {
 	(void)events;
 	hosted_natives *n = ud;
+	stdin_answer_readies(n);
+	if (!n->reads) {
+		stdin_update_watch(n);
+		return;
+	}
 	if (!n->reads) return;
 	uint32_t max = n->reads->max ? n->reads->max : 1;
 	if (max > 65536) max = 65536;
@@ -384,6 +402,19 @@ static void stdin_message(void *ud, kern_state *k, const kern_delivery *d)
 	hosted_natives *n = ud;
 	ifc_stdin_read m;
 	if (!d->id) return;
+	if (ifc_stdin_tag(d->body, d->len) == IFC_STDIN_READY) {
+		stdin_req *r = calloc(1, sizeof *r);
+		if (!r) {
+			answer_errno(k, d->id, 48);
+			return;
+		}
+		r->id = d->id;
+		r->next = n->readies;
+		n->readies = r;
+		if (n->stdin_eof) stdin_answer_readies(n);
+		else stdin_update_watch(n);
+		return;
+	}
 	if (ifc_stdin_read_decode(d->body, d->len, &m) != 0) {
 		answer_errno(k, d->id, ERRNO_INVAL);
 		return;
@@ -464,6 +495,11 @@ void hosted_sys_free(hosted_sys *s)
 			sleeper *z = s->n->sleepers;
 			s->n->sleepers = z->next;
 			free(z);
+		}
+		while (s->n->readies) {
+			stdin_req *r = s->n->readies;
+			s->n->readies = r->next;
+			free(r);
 		}
 		while (s->n->reads) {
 			stdin_req *r = s->n->reads;

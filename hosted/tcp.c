@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -103,6 +104,7 @@ typedef struct sock {
 	struct sockaddr_storage bound; /* a listening socket's address (pre-bound claims) */
 	socklen_t bound_len;
 	queue in, out;
+	queue rdy_in, rdy_out;   /* ready: answered when a read/accept, or a write, would not wait */
 	struct sock *next;
 } sock;
 
@@ -302,6 +304,8 @@ static void sock_free(sock *s, bool answer)
 	close(s->fd);
 	queue_cancel(t, &s->in, answer, W_ECANCELED);
 	queue_cancel(t, &s->out, answer, W_ECANCELED);
+	queue_cancel(t, &s->rdy_in, answer, W_ECANCELED);
+	queue_cancel(t, &s->rdy_out, answer, W_ECANCELED);
 	if (answer && s->kind == S_CONNECTING) answer_errno(t, s->connect_id, W_ECANCELED);
 	free(s);
 }
@@ -315,8 +319,8 @@ static void on_ready(void *ud, int fd, uint32_t events);
 static void update_watch(sock *s)
 {
 	uint32_t want = 0;
-	if (s->in.n) want |= EPOLLIN;
-	if (s->out.n || s->kind == S_CONNECTING) want |= EPOLLOUT;
+	if (s->in.n || s->rdy_in.n) want |= EPOLLIN;
+	if (s->out.n || s->rdy_out.n || s->kind == S_CONNECTING) want |= EPOLLOUT;
 	if (want == s->events) return;
 	if (!want) {
 		hosted_loop_unwatch(s->t->loop, s->fd);
@@ -332,6 +336,8 @@ static void update_watch(sock *s)
 	s->events = 0;
 	queue_cancel(s->t, &s->in, true, werr);
 	queue_cancel(s->t, &s->out, true, werr);
+	queue_cancel(s->t, &s->rdy_in, true, werr);
+	queue_cancel(s->t, &s->rdy_out, true, werr);
 	if (s->kind == S_CONNECTING) {
 		answer_errno(s->t, s->connect_id, werr);
 		s->kind = S_CONN; /* answered */
@@ -441,9 +447,27 @@ static void finish_connect(sock *s)
 	update_watch(s);
 }
 
+/* Answers ready requests whose event the socket has now (asked without waiting). */
+static void serve_readies(sock *s, queue *q, short event)
+{
+	if (!q->n) return;
+	struct pollfd pfd = { .fd = s->fd, .events = event };
+	if (poll(&pfd, 1, 0) <= 0) return;
+	/* an error or hang-up also means the next call will not wait: it will fail */
+	while (q->head) {
+		req *r = queue_pop(q);
+		answer_ok(s->t, r->id, NULL, 0);
+		req_free(r);
+	}
+}
+
 /* Serves what s waits for; then watches for the rest. */
 static void serve(sock *s)
 {
+	if (s->kind != S_CONNECTING) {
+		serve_readies(s, &s->rdy_in, POLLIN);
+		serve_readies(s, &s->rdy_out, POLLOUT);
+	}
 	if (s->kind == S_LISTEN) {
 		serve_accepts(s);
 	} else if (s->kind == S_CONN) {
@@ -631,6 +655,26 @@ static void do_read(hosted_tcp *t, const kern_delivery *d)
 	if (s && d->id) enqueue(s, &s->in, d->id, m.max, NULL, 0);
 }
 
+/* ready(conn, write): on a connection, or (reading) a listening socket. */
+static void do_ready(hosted_tcp *t, const kern_delivery *d)
+{
+	ifc_tcp_ready m;
+	if (ifc_tcp_ready_decode(d->body, d->len, &m) != 0) {
+		answer_errno(t, d->id, W_EINVAL);
+		return;
+	}
+	sock *s = find(t, d->sender, m.conn);
+	if (!s) {
+		answer_errno(t, d->id, W_EBADF);
+		return;
+	}
+	if (s->kind == S_LISTEN && m.write) {
+		answer_errno(t, d->id, W_ENOTCONN);
+		return;
+	}
+	if (d->id) enqueue(s, m.write ? &s->rdy_out : &s->rdy_in, d->id, 0, NULL, 0);
+}
+
 static void do_write(hosted_tcp *t, const kern_delivery *d)
 {
 	ifc_tcp_write m;
@@ -695,6 +739,7 @@ static void tcp_message(void *ud, kern_state *k, const kern_delivery *d)
 	case IFC_TCP_WRITE: do_write(t, d); return;
 	case IFC_TCP_SHUTDOWN: do_shutdown(t, d); return;
 	case IFC_TCP_CLOSE: do_close(t, d); return;
+	case IFC_TCP_READY: do_ready(t, d); return;
 	}
 	answer_errno(t, d->id, d->len ? W_ENOSYS : W_EINVAL);
 }

@@ -179,6 +179,9 @@ int kern_msg_emit(kern_state *k, kern_proc *from, const uint8_t *iface, const ui
 int kern_msg_answer_from(kern_state *k, kern_proc *from, uint64_t id, const uint8_t *body,
 			 uint32_t len, int status);
 int kern_msg_cancel(kern_state *k, kern_proc *from, uint64_t id);
+/* The kernel's own cancel (WASI): also for messages with an answer callback, which
+ * is then never called. */
+void kern_msg_forget(kern_state *k, kern_proc *from, uint64_t id);
 void kern_msg_handler_gone(kern_state *k, kern_handler *h);
 void kern_msg_sender_gone(kern_state *k, kern_proc *p);
 void kern_msg_deliver_waiting(kern_state *k, kern_handler *h);

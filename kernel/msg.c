@@ -316,19 +316,31 @@ static bool is_answer_to(kern_state *k, kern_proc *p, const kern_note *n, void *
 	return n->kind == NOTE_ANSWER && n->id == *(const uint64_t *)ctx;
 }
 
+/* The sender no longer wants m's answer: it is dropped when it comes. */
+static void forget(kern_state *k, kern_proc *from, kern_msg *m)
+{
+	m->sender_gone = true;
+	if (from->outstanding) from->outstanding--;
+	if (m->state == MSG_WAITING_HANDLER) {
+		for (kern_msg **pp = &k->waiting; *pp; pp = &(*pp)->next) {
+			if (*pp == m) { *pp = m->next; break; }
+		}
+		table_remove(k, m);
+		msg_free(k, m);
+	}
+}
+
+void kern_msg_forget(kern_state *k, kern_proc *from, uint64_t id)
+{
+	kern_msg *m = table_find(k, id);
+	if (m && m->sender == from->pid && !m->sender_gone) forget(k, from, m);
+}
+
 int kern_msg_cancel(kern_state *k, kern_proc *from, uint64_t id)
 {
 	kern_msg *m = table_find(k, id);
 	if (m && m->sender == from->pid && !m->on_answer && !m->sender_gone) {
-		m->sender_gone = true;
-		if (from->outstanding) from->outstanding--;
-		if (m->state == MSG_WAITING_HANDLER) {
-			for (kern_msg **pp = &k->waiting; *pp; pp = &(*pp)->next) {
-				if (*pp == m) { *pp = m->next; break; }
-			}
-			table_remove(k, m);
-			msg_free(k, m);
-		}
+		forget(k, from, m);
 		return 0;
 	}
 	/* already answered: drop the queued answer */

@@ -16,6 +16,7 @@
 #include "ifc_system_time.h"
 #include "ifc_random.h"
 #include "ifc_stdin.h"
+#include "ifc_tcp.h"
 
 /* ---- the call machinery ------------------------------------------------------------ */
 
@@ -552,33 +553,74 @@ static bool is_abs_realtime(const uint8_t *s)
 	return s[8] == EV_CLOCK && wasi_ld32(s + 16) == CLOCK_REALTIME && (s[40] & 1);
 }
 
-/* Writes events for the subscriptions: every fd subscription is ready at once (a
- * later read may still wait); a clock fires when its deadline is at most `due`
- * (never when fds_only). */
-static uint32_t poll_events(kern_proc *p, const uint8_t *in, uint8_t *out, uint32_t n, uint64_t due,
-			    uint64_t call_now, uint64_t rt_now, bool fds_only)
+/* How an fd subscription waits: not at all (a file, stdout, a bad fd: ready now),
+ * for stdin.ready, or for tcp.ready on a connection or a listening socket. */
+enum { FDW_NOW, FDW_STDIN, FDW_TCP };
+
+static int fd_wait_kind(kern_proc *p, const uint8_t *s, uint32_t *handle)
 {
-	uint32_t ev = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		const uint8_t *s = in + 48 * i;
-		uint8_t tag = s[8];
-		bool fire = tag == EV_CLOCK ? !fds_only && clock_deadline(s, call_now, rt_now) <= due : true;
-		if (!fire) continue;
-		uint8_t *e = out + 32 * ev++;
-		for (int j = 0; j < 32; j++) e[j] = 0;
-		for (int j = 0; j < 8; j++) e[j] = s[j]; /* userdata */
-		e[10] = tag;
-		if (tag != EV_CLOCK) {
-			wasi_fd *f = wasi_fd_get(p, wasi_ld32(s + 16));
-			if (!f) e[8] = WASI_EBADF;
-		}
+	wasi_fd *f = wasi_fd_get(p, wasi_ld32(s + 16));
+	if (!f) return FDW_NOW;
+	bool rd = s[8] == EV_FD_READ;
+	if (f->kind == FD_STDIN && rd) return FDW_STDIN;
+	/* a listening fd not yet listened on is, by the time the poll waits */
+	if (f->kind == FD_CONN || (f->kind == FD_LISTEN && rd)) {
+		*handle = f->handle;
+		return FDW_TCP;
 	}
-	return ev;
+	return FDW_NOW;
 }
 
-static int finish_poll(kern_state *k, kern_proc *p, int status, const uint8_t *body, uint32_t len)
+/* One message a poll waits on: an fd's readiness, or the earliest clock (sub is
+ * UINT32_MAX).  The first answer wakes the process; the others are forgotten. */
+struct wasi_poll_wait {
+	kern_proc *p;
+	uint64_t id;
+	uint32_t sub;
+	bool fired;
+	int status;
+};
+
+static void poll_waits_free(kern_state *k, kern_proc *p)
 {
-	(void)k;
+	struct kern_wasi *w = p->wasi;
+	for (uint32_t i = 0; i < w->nwaits; i++)
+		if (!w->waits[i].fired) kern_msg_forget(k, p, w->waits[i].id);
+	kern_mem_free(k, w->waits, w->nwaits * sizeof *w->waits);
+	w->waits = NULL;
+	w->nwaits = 0;
+}
+
+static void poll_wait_answer(kern_state *k, void *ud, int status, const uint8_t *body, uint32_t len)
+{
+	(void)body;
+	(void)len;
+	struct wasi_poll_wait *pw = ud;
+	struct kern_wasi *w = pw->p->wasi;
+	pw->fired = true;
+	pw->status = status;
+	if (w->answered) return;
+	w->answered = true;
+	w->status = KERN_ANSWER_OK;
+	w->answer = NULL;
+	w->answer_len = 0;
+	kern_proc_make_ready(k, pw->p);
+}
+
+/* Writes one event for subscription s. */
+static void put_event(uint8_t *e, const uint8_t *s, uint16_t err)
+{
+	for (int j = 0; j < 32; j++) e[j] = 0;
+	for (int j = 0; j < 8; j++) e[j] = s[j]; /* userdata */
+	e[8] = (uint8_t)err;
+	e[9] = (uint8_t)(err >> 8);
+	e[10] = s[8];
+}
+
+/* The events of a poll that waited: fds whose wait fired, clocks due by `due`. */
+static int finish_poll_waits(kern_state *k, kern_proc *p, int status, const uint8_t *body, uint32_t len)
+{
+	(void)status;
 	(void)body;
 	(void)len;
 	struct kern_wasi *w = p->wasi;
@@ -586,34 +628,99 @@ static int finish_poll(kern_state *k, kern_proc *p, int status, const uint8_t *b
 	const uint8_t *in = kern_guest_ptr(p, w->a[0].u32, n * 48);
 	uint8_t *out = kern_guest_ptr(p, w->a[1].u32, n * 32);
 	uint8_t *nev = kern_guest_ptr(p, w->a[3].u32, 4);
-	if (!in || !out || !nev) return WASI_EFAULT;
-	if (status != KERN_ANSWER_OK) return wasi_errno_of(status, body, len);
-	/* step[0]: the time of the call; step[1]: the earliest deadline, slept until;
-	 * step[2]: the wall clock at the call (absolute realtime deadlines) */
-	wasi_st32(nev, poll_events(p, in, out, n, w->step[1], w->step[0], w->step[2], false));
+	if (!in || !out || !nev) {
+		poll_waits_free(k, p);
+		return WASI_EFAULT;
+	}
+	uint64_t due = k->plat && k->plat->now_ns ? k->plat->now_ns(k->plat_ud) : 0;
+	for (uint32_t i = 0; i < w->nwaits; i++)
+		if (w->waits[i].sub == UINT32_MAX && w->waits[i].fired && w->step[1] > due) due = w->step[1];
+	uint32_t ev = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		const uint8_t *s = in + 48 * i;
+		if (s[8] == EV_CLOCK) {
+			if (clock_deadline(s, w->step[0], w->step[2]) <= due) put_event(out + 32 * ev++, s, 0);
+			continue;
+		}
+		for (uint32_t j = 0; j < w->nwaits; j++) {
+			if (w->waits[j].sub != i || !w->waits[j].fired) continue;
+			int st = w->waits[j].status;
+			put_event(out + 32 * ev++, s, st == KERN_ANSWER_OK ? 0 : (uint16_t)wasi_errno_of(st, NULL, 0));
+		}
+	}
+	wasi_st32(nev, ev);
+	poll_waits_free(k, p);
 	return 0;
 }
 
-/* The earliest clock deadline of the subscriptions; sleeps until it. */
-static int poll_sleep(kern_state *k, kern_proc *p, eng_val *r)
+/* Sends every wait of the poll: one ready message per waiting fd, one sleep_until
+ * for the earliest clock.  From the call (r set) or from a finish (r NULL). */
+static int poll_wait_all(kern_state *k, kern_proc *p, eng_val *r)
 {
 	struct kern_wasi *w = p->wasi;
-	uint32_t n = w->a[2].u32;
+	uint32_t n = w->a[2].u32, count = 0, j = 0;
 	const uint8_t *in = kern_guest_ptr(p, w->a[0].u32, n * 48);
-	if (!in) return r ? wasi_ret(r, WASI_EFAULT) : WASI_EFAULT;
+	int err = WASI_EFAULT;
+	if (!in) goto out_err;
 	uint64_t deadline = UINT64_MAX;
 	for (uint32_t i = 0; i < n; i++) {
 		const uint8_t *s = in + 48 * i;
-		if (s[8] != EV_CLOCK) continue;
-		uint64_t d = clock_deadline(s, w->step[0], w->step[2]);
-		if (d < deadline) deadline = d;
+		uint32_t h;
+		if (s[8] == EV_CLOCK) {
+			uint64_t d = clock_deadline(s, w->step[0], w->step[2]);
+			if (d < deadline) deadline = d;
+		} else if (fd_wait_kind(p, s, &h) != FDW_NOW) {
+			count++;
+		}
 	}
+	if (deadline != UINT64_MAX) count++;
 	w->step[1] = deadline;
-	ifc_time_sleep_until m = { .deadline_ns = deadline };
-	uint8_t buf[16];
-	uint32_t len = ifc_time_sleep_until_encode(&m, buf, sizeof buf);
-	if (r) return wasi_call(k, p, r, ifc_time_id, buf, len, finish_poll);
-	return wasi_call_again(k, p, ifc_time_id, buf, len, finish_poll);
+	err = WASI_ENOMEM;
+	w->waits = kern_mem_alloc(k, count * sizeof *w->waits);
+	if (!w->waits) goto out_err;
+	w->nwaits = count;
+	w->finish = finish_poll_waits;
+	w->answered = false;
+	for (uint32_t i = 0; i <= n; i++) {
+		uint8_t buf[16];
+		uint32_t len, h = 0;
+		const uint8_t *iface;
+		if (i == n) {
+			if (deadline == UINT64_MAX) break;
+			ifc_time_sleep_until m = { .deadline_ns = deadline };
+			len = ifc_time_sleep_until_encode(&m, buf, sizeof buf);
+			iface = ifc_time_id;
+		} else {
+			const uint8_t *s = in + 48 * i;
+			if (s[8] == EV_CLOCK) continue;
+			int kind = fd_wait_kind(p, s, &h);
+			if (kind == FDW_NOW) continue;
+			if (kind == FDW_STDIN) {
+				ifc_stdin_ready m = { 0 };
+				len = ifc_stdin_ready_encode(&m, buf, sizeof buf);
+				iface = ifc_stdin_id;
+			} else {
+				ifc_tcp_ready m = { .conn = h, .write = s[8] == EV_FD_WRITE };
+				len = ifc_tcp_ready_encode(&m, buf, sizeof buf);
+				iface = ifc_tcp_id;
+			}
+		}
+		struct wasi_poll_wait *pw = &w->waits[j++];
+		pw->p = p;
+		pw->sub = i == n ? UINT32_MAX : i;
+		int rc = kern_msg_emit(k, p, iface, buf, len, KERN_EMIT_ANSWER, poll_wait_answer, pw, &pw->id);
+		if (rc) {
+			pw->fired = true; /* never sent: nothing to forget */
+			err = errno_of_kern(rc);
+			goto out_err;
+		}
+	}
+	if (!r) return WASI_AGAIN;
+	p->resume = resume;
+	return ENG_HOST_SUSPEND;
+out_err:
+	poll_waits_free(k, p);
+	return r ? wasi_ret(r, err) : err;
 }
 
 static int finish_poll_realtime(kern_state *k, kern_proc *p, int status, const uint8_t *body, uint32_t len)
@@ -622,7 +729,60 @@ static int finish_poll_realtime(kern_state *k, kern_proc *p, int status, const u
 	ifc_system_time_now_answer ans;
 	if (ifc_system_time_now_answer_decode(body, len, &ans) != 0) return WASI_EIO;
 	p->wasi->step[2] = ans.ns;
-	return poll_sleep(k, p, NULL);
+	return poll_wait_all(k, p, NULL);
+}
+
+static int poll_prepare(kern_state *k, kern_proc *p, eng_val *r);
+
+static int finish_poll_listen(kern_state *k, kern_proc *p, int status, const uint8_t *body, uint32_t len)
+{
+	if (status != KERN_ANSWER_OK) return wasi_errno_of(status, body, len);
+	ifc_tcp_listen_answer ans;
+	if (ifc_tcp_listen_answer_decode(body, len, &ans) != 0) return WASI_EIO;
+	/* the process waited for this answer, so its fd is as the poll left it */
+	wasi_fd *f = wasi_fd_get(p, (uint32_t)p->wasi->step[3]);
+	if (!f || f->kind != FD_LISTEN) return WASI_EBADF;
+	f->handle = ans.socket;
+	f->opened = true;
+	return poll_prepare(k, p, NULL);
+}
+
+/* Before waiting: listen on each listening fd the poll names that is not listening
+ * yet (a socket is the process's own from its first use), then read the wall clock
+ * if an absolute realtime deadline needs it, then wait.  r as poll_wait_all's. */
+static int poll_prepare(kern_state *k, kern_proc *p, eng_val *r)
+{
+	struct kern_wasi *w = p->wasi;
+	uint32_t n = w->a[2].u32;
+	const uint8_t *in = kern_guest_ptr(p, w->a[0].u32, n * 48);
+	if (!in) return r ? wasi_ret(r, WASI_EFAULT) : WASI_EFAULT;
+	bool abs_realtime = false;
+	for (uint32_t i = 0; i < n; i++) {
+		const uint8_t *s = in + 48 * i;
+		abs_realtime |= is_abs_realtime(s);
+		if (s[8] != EV_FD_READ) continue;
+		wasi_fd *f = wasi_fd_get(p, wasi_ld32(s + 16));
+		if (!f || f->kind != FD_LISTEN || f->opened) continue;
+		w->step[3] = wasi_ld32(s + 16);
+		ifc_tcp_listen m = { .addr = (const uint8_t *)f->path, .addr_len = f->path_len };
+		uint32_t len = ifc_tcp_listen_encode(&m, NULL, 0);
+		uint8_t *b = wasi_buf(k, len);
+		if (!b) return r ? wasi_ret(r, WASI_ENOMEM) : WASI_ENOMEM;
+		ifc_tcp_listen_encode(&m, b, len);
+		int h = r ? wasi_call(k, p, r, ifc_tcp_id, b, len, finish_poll_listen)
+			  : wasi_call_again(k, p, ifc_tcp_id, b, len, finish_poll_listen);
+		kern_mem_free(k, b, len);
+		return h;
+	}
+	if (abs_realtime && !w->step[2]) {
+		/* first the wall clock, to put the deadline on the monotonic clock */
+		ifc_system_time_now m = { 0 };
+		uint8_t b[8];
+		uint32_t len = ifc_system_time_now_encode(&m, b, sizeof b);
+		return r ? wasi_call(k, p, r, ifc_system_time_id, b, len, finish_poll_realtime)
+			 : wasi_call_again(k, p, ifc_system_time_id, b, len, finish_poll_realtime);
+	}
+	return poll_wait_all(k, p, r);
 }
 
 static int wasi_poll_oneoff(void *ud, eng_thread *t, const eng_val *a, eng_val *r)
@@ -637,33 +797,34 @@ static int wasi_poll_oneoff(void *ud, eng_thread *t, const eng_val *a, eng_val *
 	uint8_t *out = kern_guest_ptr(p, a[1].u32, n * 32);
 	uint8_t *nev = kern_guest_ptr(p, a[3].u32, 4);
 	if (!in || !out || !nev) return wasi_ret(r, WASI_EFAULT);
-	bool any_fd = false, has_clock = false, abs_realtime = false;
+	uint32_t ready = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		const uint8_t *s = in + 48 * i;
+		uint32_t h;
 		if (s[8] == EV_CLOCK) {
 			uint32_t id = wasi_ld32(s + 16);
 			if (id != CLOCK_MONOTONIC && id != CLOCK_REALTIME) return wasi_ret(r, WASI_EINVAL);
-			has_clock = true;
-			abs_realtime |= is_abs_realtime(s);
 		} else if (s[8] == EV_FD_READ || s[8] == EV_FD_WRITE) {
-			any_fd = true;
+			if (fd_wait_kind(p, s, &h) == FDW_NOW) ready++;
 		} else {
 			return wasi_ret(r, WASI_EINVAL);
 		}
 	}
-	uint64_t now = k->plat && k->plat->now_ns ? k->plat->now_ns(k->plat_ud) : 0;
-	if (any_fd || !has_clock) {
-		wasi_st32(nev, poll_events(p, in, out, n, 0, now, 0, true));
+	/* Something is ready now (a file, stdout, a bad fd): report those, wait for none. */
+	if (ready) {
+		uint32_t ev = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			const uint8_t *s = in + 48 * i;
+			uint32_t h;
+			if (s[8] == EV_CLOCK || fd_wait_kind(p, s, &h) != FDW_NOW) continue;
+			put_event(out + 32 * ev++, s, wasi_fd_get(p, wasi_ld32(s + 16)) ? 0 : WASI_EBADF);
+		}
+		wasi_st32(nev, ev);
 		return wasi_ret(r, 0);
 	}
-	p->wasi->step[0] = now;
+	p->wasi->step[0] = k->plat && k->plat->now_ns ? k->plat->now_ns(k->plat_ud) : 0;
 	p->wasi->step[2] = 0;
-	if (abs_realtime) {
-		/* first the wall clock, to put the deadline on the monotonic clock */
-		ifc_system_time_now m = { 0 };
-		return WASI_SEND(k, p, r, ifc_system_time_id, ifc_system_time_now_encode, m, finish_poll_realtime);
-	}
-	return poll_sleep(k, p, r);
+	return poll_prepare(k, p, r);
 }
 
 /* ---- process ---------------------------------------------------------------------------- */
@@ -816,7 +977,8 @@ int kern_wasi_init(kern_state *k, kern_proc *p, const kern_spawn_args *a)
 	for (int i = 0; i < 3; i++) {
 		w->fds[i].kind = stdkinds[i];
 		w->fds[i].filetype = WASI_FT_CHAR;
-		w->fds[i].rights = i == 0 ? 0x2 /* fd_read */ | 0x200000 /* poll */ : 0x40 /* fd_write */ | 0x200000;
+		/* fd_read (1<<1) or fd_write (1<<6), and poll_fd_readwrite (1<<27) */
+		w->fds[i].rights = (i == 0 ? 0x2u : 0x40u) | (1u << 27);
 	}
 	for (uint32_t i = 0; i < a->npreopens; i++) {
 		wasi_fd *f = &w->fds[3 + i];
@@ -845,6 +1007,8 @@ void kern_wasi_free(kern_state *k, kern_proc *p)
 	kern_mem_free(k, w->args, w->args_len);
 	kern_mem_free(k, w->env, w->env_len);
 	kern_mem_free(k, w->answer, w->answer_len);
+	/* a poll still waiting: its messages' senders are gone, the callbacks never come */
+	kern_mem_free(k, w->waits, w->nwaits * sizeof *w->waits);
 	kern_mem_free(k, w, sizeof *w);
 	p->wasi = NULL;
 }

@@ -57,6 +57,8 @@ struct kern_wasi {
 	uint8_t *answer;
 	uint32_t answer_len;
 	uint64_t step[4];         /* state of a multi-step call */
+	struct wasi_poll_wait *waits; /* poll_oneoff: the messages it waits on */
+	uint32_t nwaits;
 };
 
 /* Sends one message for the current call; on its answer, finish runs.  Returns the

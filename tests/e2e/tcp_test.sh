@@ -171,7 +171,7 @@ test_listen_without_the_tcp_grant_is_enotcapable() {
 	wasmos run --listen 127.0.0.1:0 --deny tcp "$PROGS/tests/wasi_echo.wasm" 1 rw
 	# 76: WASI's ENOTCAPABLE, the program's exit status; and the kernel logs the denial
 	[ "$RC" -eq 76 ] || fail "want exit status 76" || return 1
-	[[ $ERR == *"wasi_echo: accept: "* ]] && [[ $ERR == *"denied a message to interface 184a0990"* ]] ||
+	[[ $ERR == *"wasi_echo: accept: "* ]] && [[ $ERR == *"denied a message to interface 97469e84"* ]] ||
 		fail "want the accept error and the kernel's denial on stderr"
 }
 

@@ -120,6 +120,53 @@ test_files_refused_without_a_granted_dir() {
 	[ "$RC" -eq 0 ] && self_checked && ok nodir || fail nodir "the program's checks"
 }
 
+# The program's stdout is a FIFO this script reads line by line, so each step starts
+# when the program says it is waiting: no sleeps.
+test_poll_waits_for_stdin() {
+	rm -f "$TMP/pin" "$TMP/pout"
+	mkfifo "$TMP/pin" "$TMP/pout"
+	timeout 30 "$WASMOS" run build/programs/tests/poll_fds.wasm stdin <"$TMP/pin" >"$TMP/pout" 2>"$TMP/err" &
+	local pid=$! l1='' l2='' l3=''
+	exec 7>"$TMP/pin" 8<"$TMP/pout"
+	read -r -t 20 -u 8 l1
+	echo "typed line" >&7
+	read -r -t 20 -u 8 l2
+	read -r -t 20 -u 8 l3
+	exec 7>&- 8<&-
+	wait "$pid"
+	RC=$? OUT="$l1 / $l2 / $l3" ERR=$(cat "$TMP/err")
+	[ "$RC" -eq 0 ] && [ "$l1" = "first: clock" ] && [ "$l2" = "second: stdin" ] &&
+		[ "$l3" = "read: typed line" ] && ok poll-stdin ||
+		fail poll-stdin "the clock while nothing is typed, then stdin"
+}
+
+test_poll_waits_for_a_connection_and_its_data() {
+	if ! cc -O2 -o "$TMP/tcp_client" tests/e2e/tcp_client.c 2>/dev/null; then
+		RC=1 OUT='' ERR='cannot build tests/e2e/tcp_client.c'
+		fail poll-tcp "the client"
+		return
+	fi
+	local port
+	port=$("$TMP/tcp_client" port)
+	rm -f "$TMP/pout"
+	mkfifo "$TMP/pout"
+	timeout 30 "$WASMOS" run --listen "127.0.0.1:$port" build/programs/tests/poll_fds.wasm tcp \
+		>"$TMP/pout" 2>"$TMP/err" &
+	local pid=$! l1='' l2='' l3='' crc
+	exec 8<"$TMP/pout"
+	read -r -t 20 -u 8 l1
+	timeout 20 "$TMP/tcp_client" echo "127.0.0.1:$port" 1 100000 >/dev/null
+	crc=$?
+	read -r -t 20 -u 8 l2
+	read -r -t 20 -u 8 l3
+	exec 8<&-
+	wait "$pid"
+	RC=$? OUT="$l1 / $l2 / $l3" ERR=$(cat "$TMP/err")
+	[ "$RC" -eq 0 ] && [ "$crc" -eq 0 ] && [ "$l1" = "first: clock" ] && [ "$l2" = "second: accept" ] &&
+		[ "$l3" = "echoed 100000" ] && ok poll-tcp ||
+		fail poll-tcp "the clock before a client, then accept, then 100000 bytes echoed"
+}
+
 test_bad_options_are_usage_errors() {
 	run run --max-memory lots $P/hello.wasm
 	local a=$RC
