@@ -104,6 +104,24 @@ int hosted_cmd_run_kernel(int argc, char **argv)
 			}
 			o.listen[o.nlisten++] = v;
 			i++;
+		} else if ((!strcmp(a, "--max-queue") || !strcmp(a, "--max-outstanding")) && v) {
+			char *end;
+			long long n = strtoll(v, &end, 10);
+			if (*end || end == v || n <= 0 || n > 1000000) {
+				fprintf(stderr, "wasmos run: %s wants a number from 1 to 1000000, got '%s'\n", a, v);
+				return HOSTED_EXIT_USAGE;
+			}
+			*(a[6] == 'q' ? &o.limits.max_queue : &o.limits.max_outstanding) = (uint32_t)n;
+			i++;
+		} else if (!strcmp(a, "--max-message") && v) {
+			uint64_t bytes = hosted_parse_size_bytes(v);
+			if (!bytes || bytes > (64u << 20)) {
+				fprintf(stderr, "wasmos run: --max-message wants a size like 64K or 4M, at most 64M; "
+						"got '%s'\n", v);
+				return HOSTED_EXIT_USAGE;
+			}
+			o.limits.max_message = (uint32_t)bytes;
+			i++;
 		} else if (!strcmp(a, "--fuel-slice") && v) {
 			char *end;
 			long long n = strtoll(v, &end, 10);

@@ -52,7 +52,7 @@ static int oom(parser *p) { return fail(p, "out of memory"); }
 
 /* ---- sizes --------------------------------------------------------------------------- */
 
-uint32_t hosted_parse_size_pages(const char *s)
+uint64_t hosted_parse_size_bytes(const char *s)
 {
 	char *end;
 	if (*s < '0' || *s > '9') return 0;
@@ -65,7 +65,6 @@ uint32_t hosted_parse_size_pages(const char *s)
 	case 'k': case 'K': bytes = v << 10; end++; break;
 	case 'm': case 'M': bytes = v << 20; end++; break;
 	case 'g': case 'G': bytes = v << 30; end++; break;
-	case 'p': return end[1] || v == 0 || v > 65536 ? 0 : (uint32_t)v;
 	default: return 0;
 	}
 	/* no shift overflowed: v is below 2^34 whenever bytes can be within 4 GiB */
@@ -73,7 +72,20 @@ uint32_t hosted_parse_size_pages(const char *s)
 	if ((*end == 'i' || *end == 'I') && (end[1] == 'B' || end[1] == 'b')) end += 2;
 	else if (*end == 'B' || *end == 'b') end++;
 	if (*end) return 0;
-	unsigned long long pages = (bytes + 65535) >> 16;
+	return bytes;
+}
+
+uint32_t hosted_parse_size_pages(const char *s)
+{
+	size_t n = strlen(s);
+	if (n > 1 && s[n - 1] == 'p') {
+		char *end;
+		if (*s < '0' || *s > '9') return 0;
+		errno = 0;
+		unsigned long long v = strtoull(s, &end, 10);
+		return errno || end != s + n - 1 || v == 0 || v > 65536 ? 0 : (uint32_t)v;
+	}
+	unsigned long long pages = (hosted_parse_size_bytes(s) + 65535) >> 16;
 	return pages == 0 || pages > 65536 ? 0 : (uint32_t)pages;
 }
 
@@ -254,8 +266,22 @@ static int number(parser *p, const char *key, const char *w, int64_t *out)
 
 static int limit_line(parser *p, kern_limits *l, const char *key, char **w, int n)
 {
+	int64_t v;
 	if (n != 1) return fail(p, "%s wants one value", key);
 	if (!strcmp(key, "fuel-slice")) return number(p, key, w[0], &l->fuel_slice);
+	if (!strcmp(key, "max-queue") || !strcmp(key, "max-outstanding")) {
+		if (number(p, key, w[0], &v)) return -1;
+		if (v > 1000000) return fail(p, "%s: at most 1000000, not %lld", key, (long long)v);
+		*(key[4] == 'q' ? &l->max_queue : &l->max_outstanding) = (uint32_t)v;
+		return 0;
+	}
+	if (!strcmp(key, "max-message")) {
+		uint64_t bytes = hosted_parse_size_bytes(w[0]);
+		if (!bytes || bytes > (64u << 20))
+			return fail(p, "max-message wants a size like 64K or 4M, at most 64M; not '%.40s'", w[0]);
+		l->max_message = (uint32_t)bytes;
+		return 0;
+	}
 	l->max_memory_pages = hosted_parse_size_pages(w[0]);
 	if (!l->max_memory_pages)
 		return fail(p, "max-memory wants a size like 64M, 1G or 100p (pages), at most 4G; not '%.40s'", w[0]);
@@ -300,16 +326,20 @@ static int line_words(parser *p, char **w, int n)
 	n--;
 	if (!strcmp(key, "program")) return program_line(p, w, n);
 	if (!strcmp(key, "native")) return push_ids(p, &sys->natives, w, n);
-	if (!g && (!strcmp(key, "fuel-slice") || !strcmp(key, "max-memory")))
-		return limit_line(p, &sys->limits, key, w, n);
+	bool is_limit = !strcmp(key, "fuel-slice") || !strcmp(key, "max-memory") ||
+			!strcmp(key, "max-message") || !strcmp(key, "max-queue") ||
+			!strcmp(key, "max-outstanding");
+	if (!g && is_limit) return limit_line(p, &sys->limits, key, w, n);
 	static const char *const per_program[] = { "args", "env", "allow", "deny", "handles", "dir",
-						   "listen", "fuel-slice", "max-memory", "essential",
-						   "restart", NULL };
+						   "listen", "fuel-slice", "max-memory", "max-message",
+						   "max-queue", "max-outstanding", "essential", "restart",
+						   NULL };
 	bool known = false;
 	for (int i = 0; per_program[i]; i++) known |= !strcmp(key, per_program[i]);
 	if (!known)
 		return fail(p, "unknown keyword '%.40s' (program, native, args, env, allow, deny, handles, dir, "
-			       "listen, fuel-slice, max-memory, essential, restart)", key);
+			       "listen, fuel-slice, max-memory, max-message, max-queue, max-outstanding, "
+			       "essential, restart)", key);
 	if (!g) return fail(p, "%s belongs to a program: put it after a 'program NAME SOURCE' line", key);
 	if (!strcmp(key, "args")) {
 		for (int i = 0; i < n; i++)

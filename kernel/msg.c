@@ -216,7 +216,7 @@ int kern_msg_emit(kern_state *k, kern_proc *from, const uint8_t *iface, const ui
 	} else if (!h && !(flags & KERN_EMIT_WAIT_HANDLER) && !wants) {
 		return KERN_ENOHANDLER;
 	}
-	if (!denied && h && h->proc && h->queued >= k->limits.max_queue) return KERN_ELIMIT;
+	if (!denied && h && h->proc && h->queued >= h->proc->limits.max_queue) return KERN_ELIMIT;
 	/* the wait list is the queue of a handler still to come: bounded the same */
 	if (!denied && !h && (flags & KERN_EMIT_WAIT_HANDLER) && waiting_for(k, iface) >= k->limits.max_queue)
 		return KERN_ELIMIT;

@@ -382,7 +382,7 @@ static int wasi_fd_write(void *ud, eng_thread *t, const eng_val *a, eng_val *r)
 	if (err) return wasi_ret(r, err);
 	if (!kern_guest_ptr(p, a[3].u32, 4)) return wasi_ret(r, WASI_EFAULT);
 	/* at most one message's worth: a short write, as POSIX allows */
-	uint32_t cap = p->limits.max_message - 64;
+	uint32_t cap = wasi_payload_cap(p);
 	uint32_t n = total > cap ? cap : (uint32_t)total;
 	uint8_t *data = kern_mem_alloc(k, n);
 	if (!data) return wasi_ret(r, WASI_ENOMEM);
@@ -450,7 +450,7 @@ static int wasi_fd_read(void *ud, eng_thread *t, const eng_val *a, eng_val *r)
 	int err = iov_total(p, a[1].u32, a[2].u32, &total);
 	if (err) return wasi_ret(r, err);
 	if (!kern_guest_ptr(p, a[3].u32, 4)) return wasi_ret(r, WASI_EFAULT);
-	uint32_t cap = p->limits.max_message - 64;
+	uint32_t cap = wasi_payload_cap(p);
 	p->wasi->step[1] = total > cap ? cap : total;
 	if (f->kind == FD_STDIN) {
 		if (total == 0) {

@@ -77,6 +77,13 @@ int wasi_fd_alloc(kern_state *k, kern_proc *p, uint32_t *fd);
 /* Encodes with a generated encoder into a kernel buffer; NULL on failure. */
 uint8_t *wasi_buf(kern_state *k, uint32_t len);
 
+/* The most data one message of this process can carry: its message limit less room
+ * for the encoding (tag, handle, lengths); at least 1 byte, however small the limit. */
+static inline uint32_t wasi_payload_cap(const kern_proc *p)
+{
+	return p->limits.max_message > 128 ? p->limits.max_message - 64 : 1;
+}
+
 /* Little-endian guest stores and loads (the pointer is already checked). */
 static inline void wasi_st32(uint8_t *b, uint32_t v) { for (int i = 0; i < 4; i++) b[i] = (uint8_t)(v >> 8 * i); }
 static inline void wasi_st64(uint8_t *b, uint64_t v) { for (int i = 0; i < 8; i++) b[i] = (uint8_t)(v >> 8 * i); }

@@ -106,7 +106,7 @@ static int iov_check(kern_proc *p, uint32_t iov, uint32_t n, uint64_t *total)
 /* The most one read or write carries: a message's body, less its framing. */
 static uint32_t io_cap(kern_proc *p, uint64_t total)
 {
-	uint32_t cap = p->limits.max_message - 64;
+	uint32_t cap = wasi_payload_cap(p);
 	return total > cap ? cap : (uint32_t)total;
 }
 

@@ -167,12 +167,23 @@ test_poll_waits_for_a_connection_and_its_data() {
 		fail poll-tcp "the clock before a client, then accept, then 100000 bytes echoed"
 }
 
+test_message_limit_makes_short_writes_not_failures() {
+	run run --max-message 100 --max-queue 4 --max-outstanding 2 $P/hello.wasm x
+	[ "$RC" -eq 0 ] && grep -q '^hello from wasmos' <<<"$OUT" && grep -q 'x' <<<"$OUT" &&
+		ok small-limits || fail small-limits "the whole greeting through 100-byte messages"
+}
+
 test_bad_options_are_usage_errors() {
 	run run --max-memory lots $P/hello.wasm
 	local a=$RC
+	run run --max-message 100G $P/hello.wasm
+	local b=$RC
+	run run --max-queue 0 $P/hello.wasm
+	local c=$RC
 	run run --allow no-such-interface $P/hello.wasm
-	[ "$a" -eq 64 ] && [ "$RC" -eq 64 ] && grep -q 'unknown interface' <<<"$ERR" && ok bad-options ||
-		fail bad-options "exit 64 for a bad size and an unknown interface"
+	[ "$a" -eq 64 ] && [ "$b" -eq 64 ] && [ "$c" -eq 64 ] && [ "$RC" -eq 64 ] &&
+		grep -q 'unknown interface' <<<"$ERR" && ok bad-options ||
+		fail bad-options "exit 64 for bad sizes and counts and an unknown interface"
 }
 
 test_missing_and_malformed_programs_are_errors() {
