@@ -49,6 +49,26 @@ static int parse_iface(const char *name, uint8_t out[KERN_ID_SIZE])
 	return 0;
 }
 
+/* The end of a kern_spawn_cid. */
+typedef struct spawn_wait {
+	bool done;
+	int rc;
+	uint64_t pid;
+	char why[256];
+} spawn_wait;
+
+static void spawned(kern_state *k, void *ud, int rc, uint64_t pid, const char *why)
+{
+	(void)k;
+	spawn_wait *w = ud;
+	w->done = true;
+	w->rc = rc;
+	w->pid = pid;
+	snprintf(w->why, sizeof w->why, "%s", why ? why : "");
+}
+
+static bool spawn_done(void *ud) { return ((spawn_wait *)ud)->done; }
+
 static bool main_done(void *ud)
 {
 	hosted_sys *s = ud;
@@ -228,7 +248,23 @@ int hosted_cmd_run_kernel(int argc, char **argv)
 	sa.npreopens = o.ndirs;
 	eng_error err;
 	uint64_t pid;
-	int rc = kern_spawn(sys.k, &sa, &pid, &err);
+	int rc;
+	if (got == 1) {
+		/* A CID: the kernel asks the loader for the bytes and checks them itself,
+		 * as for every program named by its hash (the store checked them too). */
+		spawn_wait w = { 0 };
+		kern_spawn_cid(sys.k, file, &sa, spawned, &w);
+		while (!w.done && hosted_loop_run(sys.loop, sys.k, spawn_done, &w) == 0 && !w.done)
+			;
+		rc = w.done ? w.rc : KERN_ENOENT;
+		pid = w.pid;
+		if (rc) {
+			fprintf(stderr, "wasmos run: %s: %s\n", file, w.why[0] ? w.why : kern_error_text(rc));
+			goto out;
+		}
+	} else {
+		rc = kern_spawn(sys.k, &sa, &pid, &err);
+	}
 	if (rc) {
 		if (rc == KERN_ELOAD)
 			fprintf(stderr, "wasmos run: %s: %s: %s (at byte offset 0x%" PRIx32 ")\n", file,
