@@ -28,14 +28,21 @@
 
 enum { ERRNO_INVAL = 28, ERRNO_IO = 29 };
 
-/* A partial output line of one process (prefix mode). */
+/* The unfinished output line of one process on one stream.  Output is line-buffered
+ * per process, so two programs' lines never mix; a partial line (a prompt) goes out
+ * after LOG_PARTIAL_NS without more output, and the rest of its line follows it. */
 typedef struct line_buf {
+	struct hosted_natives *n;
 	uint64_t pid;
 	int stream;
 	char *buf;
 	size_t len;
+	uint64_t timer;           /* the partial line's flush, or 0 */
+	bool continued;           /* its start went out already (no prefix again) */
 	struct line_buf *next;
 } line_buf;
+
+#define LOG_PARTIAL_NS 20000000ull
 
 /* A stdin read waiting for input. */
 typedef struct stdin_req {
@@ -108,6 +115,7 @@ static line_buf *line_of(hosted_natives *n, uint64_t pid, int stream)
 		if (b->pid == pid && b->stream == stream) return b;
 	line_buf *b = calloc(1, sizeof *b);
 	if (!b) return NULL;
+	b->n = n;
 	b->pid = pid;
 	b->stream = stream;
 	b->next = n->lines;
@@ -115,42 +123,60 @@ static line_buf *line_of(hosted_natives *n, uint64_t pid, int stream)
 	return b;
 }
 
-static void emit_line(hosted_natives *n, int fd, uint64_t pid, const char *text, size_t len)
+static void emit_line(hosted_natives *n, int fd, uint64_t pid, const char *text, size_t len,
+		      bool continued)
 {
-	char head[96];
-	kern_proc_info info;
-	const char *name = "?";
-	if (kern_proc_get(n->sys->k, pid, &info) == 0) name = info.name;
-	int h = snprintf(head, sizeof head, "[%llu %s] ", (unsigned long long)pid, name);
-	write_all(fd, head, (size_t)h);
+	if (n->sys->prefix && !continued) {
+		char head[96];
+		kern_proc_info info;
+		const char *name = "?";
+		if (kern_proc_get(n->sys->k, pid, &info) == 0) name = info.name;
+		int h = snprintf(head, sizeof head, "[%llu %s] ", (unsigned long long)pid, name);
+		write_all(fd, head, (size_t)h);
+	}
 	write_all(fd, text, len);
+}
+
+/* A partial line waited long enough: out it goes. */
+static void flush_partial(void *ud, uint64_t timer)
+{
+	(void)timer;
+	line_buf *b = ud;
+	b->timer = 0;
+	if (!b->len) return;
+	emit_line(b->n, b->stream == 1 ? 1 : 2, b->pid, b->buf, b->len, b->continued);
+	b->continued = true;
+	b->len = 0;
 }
 
 static void log_write(hosted_natives *n, uint64_t pid, int stream, const uint8_t *text, uint32_t len)
 {
 	int fd = stream == 1 ? 1 : 2;
-	if (!n->sys->prefix) {
-		write_all(fd, text, len);
-		return;
-	}
 	line_buf *b = line_of(n, pid, stream);
-	if (!b) {
-		emit_line(n, fd, pid, (const char *)text, len);
+	char *nb = b ? realloc(b->buf, b->len + len) : NULL;
+	if (!nb) {
+		/* no room to buffer: out as it came, rather than lost */
+		emit_line(n, fd, pid, (const char *)text, len, b && b->continued);
 		return;
 	}
-	char *nb = realloc(b->buf, b->len + len);
-	if (!nb) return;
 	memcpy(nb + b->len, text, len);
 	b->buf = nb;
 	b->len += len;
 	size_t start = 0;
 	for (size_t i = 0; i < b->len; i++) {
 		if (b->buf[i] != '\n') continue;
-		emit_line(n, fd, pid, b->buf + start, i + 1 - start);
+		emit_line(n, fd, pid, b->buf + start, i + 1 - start, b->continued);
+		b->continued = false;
 		start = i + 1;
 	}
 	memmove(b->buf, b->buf + start, b->len - start);
 	b->len -= start;
+	if (b->len && !b->timer)
+		b->timer = hosted_loop_timer(n->sys->loop, hosted_now_ns() + LOG_PARTIAL_NS, flush_partial, b);
+	if (!b->len && b->timer) {
+		hosted_loop_cancel(n->sys->loop, b->timer);
+		b->timer = 0;
+	}
 }
 
 static void log_message(void *ud, kern_state *k, const kern_delivery *d)
@@ -183,9 +209,11 @@ static void log_client_ended(void *ud, kern_state *k, uint64_t pid)
 			continue;
 		}
 		if (b->len) {
-			emit_line(n, b->stream == 1 ? 1 : 2, pid, b->buf, b->len);
-			write_all(b->stream == 1 ? 1 : 2, "\n", 1);
+			emit_line(n, b->stream == 1 ? 1 : 2, pid, b->buf, b->len, b->continued);
+			/* prefixed, the next line must start on its own line */
+			if (n->sys->prefix) write_all(b->stream == 1 ? 1 : 2, "\n", 1);
 		}
+		if (b->timer) hosted_loop_cancel(n->sys->loop, b->timer);
 		*pp = b->next;
 		free(b->buf);
 		free(b);

@@ -167,6 +167,24 @@ test_poll_waits_for_a_connection_and_its_data() {
 		fail poll-tcp "the clock before a client, then accept, then 100000 bytes echoed"
 }
 
+test_partial_line_shows_before_input_and_tail_survives() {
+	rm -f "$TMP/pin" "$TMP/pout"
+	mkfifo "$TMP/pin" "$TMP/pout"
+	timeout 30 "$WASMOS" run build/programs/tests/prompt.wasm <"$TMP/pin" >"$TMP/pout" 2>"$TMP/err" &
+	local pid=$! p='' rest=''
+	exec 7>"$TMP/pin" 8<"$TMP/pout"
+	read -r -N 8 -t 20 -u 8 p
+	echo "abc" >&7
+	exec 7>&-
+	cat <&8 >"$TMP/rest"
+	exec 8<&-
+	wait "$pid"
+	RC=$? rest=$(od -c "$TMP/rest") OUT="$p|$rest" ERR=$(cat "$TMP/err")
+	printf 'got 4\ntail without a newline' >"$TMP/want"
+	[ "$RC" -eq 0 ] && [ "$p" = "prompt> " ] && cmp -s "$TMP/rest" "$TMP/want" &&
+		ok partial-lines || fail partial-lines "the prompt before any input; the last partial line kept as is"
+}
+
 test_message_limit_makes_short_writes_not_failures() {
 	run run --max-message 100 --max-queue 4 --max-outstanding 2 $P/hello.wasm x
 	[ "$RC" -eq 0 ] && grep -q '^hello from wasmos' <<<"$OUT" && grep -q 'x' <<<"$OUT" &&
