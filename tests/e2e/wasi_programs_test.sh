@@ -185,6 +185,15 @@ test_partial_line_shows_before_input_and_tail_survives() {
 		ok partial-lines || fail partial-lines "the prompt before any input; the last partial line kept as is"
 }
 
+test_sched_yield_returns_and_proc_raise_traps() {
+	run run build/programs/tests/yield_raise.wasm
+	local a=$RC o=$OUT
+	run run build/programs/tests/yield_raise.wasm raise
+	[ "$a" -eq 0 ] && [ "$o" = "yielded 3 times" ] && [ "$RC" -eq 134 ] &&
+		[ "$OUT" = "$(printf 'yielded 3 times\nraising')" ] && grep -q 'proc_raise: signal 6' <<<"$ERR" &&
+		ok yield-raise || fail yield-raise "yield thrice, then a trap naming signal 6"
+}
+
 test_message_limit_makes_short_writes_not_failures() {
 	run run --max-message 100 --max-queue 4 --max-outstanding 2 $P/hello.wasm x
 	[ "$RC" -eq 0 ] && grep -q '^hello from wasmos' <<<"$OUT" && grep -q 'x' <<<"$OUT" &&
