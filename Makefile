@@ -61,6 +61,9 @@ all: build/release/wasmos build/release/spec-runner $(UNIT_SRCS:%.c=build/releas
 include sdk/program.mk
 all: programs
 
+# The bare-metal kernel image (metal/metal.mk): make metal, make qemu, make test-metal.
+include metal/metal.mk
+
 # ---- per build mode ------------------------------------------------------------------
 # $(1) is the mode.  obj/ holds freestanding engine and lib objects; host/ the rest.
 define MODE_RULES
@@ -136,6 +139,9 @@ E2E_PROG_SRCS := $(wildcard tests/e2e/progs/*.c)
 $(foreach f,$(E2E_PROG_SRCS),$(eval $(call wasmos_program,tests/$(basename $(notdir $(f))),$(f))))
 test: programs $(E2E_PROG_SRCS:tests/e2e/progs/%.c=build/programs/tests/%.wasm)
 -include $(E2E_PROG_SRCS:%.c=$(PROG_OBJ)/%.d)
+# tests/metal/boot_test.sh: boots build/metal/wasmos.elf in QEMU (metal/metal.mk).
+TEST_CMDS += "tests/metal/boot_test.sh build/metal/wasmos.elf"
+test: build/metal/wasmos.elf
 
 # ---- fuzzing (not in CI) ---------------------------------------------------------------
 # build/fuzz/fuzz_load and fuzz_run: tests/fuzz/targets.c with engine/ and lib/, under

@@ -5,8 +5,9 @@
 set -eu
 
 # gcc/make for the hosted build; clang+lld+wasi-libc+compiler-rt for Wasm programs;
-# wabt for wast2json (spec tests); libclang-rt-14-dev for clang's sanitizers.
-PACKAGES="build-essential clang lld wabt wasi-libc libclang-rt-14-dev-wasm32 libclang-rt-14-dev"
+# wabt for wast2json (spec tests); libclang-rt-14-dev for clang's sanitizers;
+# qemu-system-x86 boots the metal kernel (tests/metal).
+PACKAGES="build-essential clang lld wabt wasi-libc libclang-rt-14-dev-wasm32 libclang-rt-14-dev qemu-system-x86"
 
 missing=""
 for p in $PACKAGES; do

@@ -1,0 +1,44 @@
+# metal.mk: the bare-metal kernel image, included by the Makefile.
+#
+#   make metal      build/metal/wasmos.elf: an ELF64 with a multiboot1 header (a.out
+#                   kludge) that QEMU's -kernel and GRUB boot (metal/boot.S)
+#   make qemu       boot it in QEMU, serial on this terminal
+#   make test-metal tests/metal/boot_test.sh
+#
+# Compiled freestanding with gcc: no red zone (interrupts push onto the kernel stack),
+# -mcmodel=small because the image is identity-mapped at 1 MiB, SSE on (boot.S enables
+# it; the engine computes with floats).
+METAL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin -nostdlib \
+	-fno-pic -fno-pie -mno-red-zone -mcmodel=small -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -MMD -MP
+METAL_SRCS := $(wildcard metal/*.c metal/*.S)
+METAL_OBJS := $(patsubst %,build/metal/%.o,$(basename $(METAL_SRCS)))
+QEMU_FLAGS := -accel tcg -display none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
+
+.PHONY: metal qemu test-metal
+metal: build/metal/wasmos.elf
+
+build/metal/metal/%.o: metal/%.c | $(SETUP)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(METAL_CFLAGS) -c $< -o $@
+
+build/metal/metal/%.o: metal/%.S | $(SETUP)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  AS      $@")
+	$(Q)$(CC) $(METAL_CFLAGS) -c $< -o $@
+
+build/metal/wasmos.elf: $(METAL_OBJS) metal/linker.ld
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)ld -nostdlib -static -z max-page-size=0x1000 --no-warn-rwx-segments \
+		-T metal/linker.ld -o $@ $(METAL_OBJS)
+
+# QEMU exits with (code << 1) | 1; metal_exit(METAL_EXIT_OK) gives 33.
+qemu: build/metal/wasmos.elf
+	qemu-system-x86_64 $(QEMU_FLAGS) -kernel $< -serial stdio; \
+		rc=$$?; echo "qemu: exit status $$rc"; [ $$rc -eq 33 ]
+
+test-metal: build/metal/wasmos.elf
+	$(Q)tests/metal/boot_test.sh build/metal/wasmos.elf
+
+-include $(METAL_OBJS:.o=.d)

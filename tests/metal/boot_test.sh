@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# boot_test.sh: boots the metal kernel in QEMU and checks what it says on serial and
+# how it exits.  Usage: tests/metal/boot_test.sh build/metal/wasmos.elf
+#
+# A pass needs both the marker and the exit status: a triple fault under -no-reboot
+# also exits QEMU, with status 0, so the status alone proves nothing.  QEMU is bounded
+# by timeout because a hung guest never exits.  KVM is broken on our machines: TCG.
+set -uo pipefail
+
+elf=${1:-build/metal/wasmos.elf}
+pass=0
+fail=0
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+check() { # name, condition status
+	if [ "$2" -eq 0 ]; then
+		echo "ok   $1"
+		pass=$((pass + 1))
+	else
+		echo "FAIL $1"
+		fail=$((fail + 1))
+	fi
+}
+
+# boot EXPECTED_STATUS MARKER...: one boot, then each marker must appear on serial.
+boot() {
+	local want=$1
+	shift
+	timeout 60 qemu-system-x86_64 -accel tcg -display none -no-reboot \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-kernel "$elf" -serial "file:$out" </dev/null >/dev/null 2>&1
+	local rc=$?
+	[ "$rc" -eq "$want" ]
+	check "boot exits with status $want (got $rc)" $?
+	for m in "$@"; do
+		grep -qF -- "$m" "$out"
+		check "serial shows '$m'" $?
+	done
+	if [ "$fail" -ne 0 ]; then
+		echo "--- serial:"
+		cat "$out"
+		echo "---"
+	fi
+}
+
+# metal_exit(METAL_EXIT_OK = 0x10) -> (0x10 << 1) | 1 = 33.
+boot 33 "wasmos: booted"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
