@@ -1,8 +1,13 @@
 /* main.c: metal_main, where the 64-bit kernel starts (called by boot.S), and the exit
- * path.  It brings the machine up in order and reports each step on serial. */
+ * path.  It brings the machine up in order and reports each step on serial.
+ *
+ * The command line (QEMU -append) may name a boot test, "test=NAME", which
+ * tests/metal/boot_test.sh uses: "heap" checks the frame allocator and the heap,
+ * "fault" executes ud2 and "pagefault" writes above the 4 GiB identity map, to check
+ * the exception handler.
+ */
 #include "metal.h"
-
-#define MB1_BOOT_MAGIC 0x2BADB002u
+#include "multiboot.h"
 
 _Noreturn void metal_exit(uint8_t code)
 {
@@ -12,15 +17,81 @@ _Noreturn void metal_exit(uint8_t code)
 		__asm__ volatile("cli; hlt");
 }
 
-void metal_main(uint32_t magic, uint32_t info);
-void metal_main(uint32_t magic, uint32_t info)
+_Noreturn void metal_panic(const char *why)
+{
+	metal_serial_puts("wasmos: panic: ");
+	metal_serial_puts(why);
+	metal_serial_puts("\n");
+	metal_exit(METAL_EXIT_FAIL);
+}
+
+/* Whether the command line holds the word `word`. */
+static int has_word(const char *cmdline, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = cmdline; *p; p++) {
+		if ((p == cmdline || p[-1] == ' ') && strncmp(p, word, n) == 0 &&
+		    (p[n] == ' ' || p[n] == 0))
+			return 1;
+	}
+	return 0;
+}
+
+/* Allocates, fills, resizes and frees blocks of every size class and some frame
+ * runs; the heap must hand back what it took and never give one byte twice. */
+static void test_heap(void)
+{
+	static const size_t sizes[] = { 1, 16, 17, 100, 2048, 2049, 4096, 70000, 300000 };
+	enum { N = sizeof sizes / sizeof sizes[0] };
+	unsigned char *p[N];
+	size_t frames_before = metal_frames_free_count();
+	for (int i = 0; i < N; i++) {
+		p[i] = metal_heap_alloc(NULL, NULL, 0, sizes[i]);
+		if (!p[i] || ((uintptr_t)p[i] & 15))
+			metal_panic("heap: allocation failed or misaligned");
+		memset(p[i], i + 1, sizes[i]);
+	}
+	for (int i = 0; i < N; i++) {
+		size_t grown = sizes[i] * 3;
+		p[i] = metal_heap_alloc(NULL, p[i], sizes[i], grown);
+		if (!p[i])
+			metal_panic("heap: resize failed");
+		for (size_t j = 0; j < sizes[i]; j++)
+			if (p[i][j] != i + 1)
+				metal_panic("heap: resize lost or shared bytes");
+		metal_heap_alloc(NULL, p[i], grown, 0);
+	}
+	if (metal_heap_live() != 0)
+		metal_panic("heap: live bytes after freeing everything");
+	/* Small blocks keep their frames; at most one per size class stays taken. */
+	if (frames_before - metal_frames_free_count() > 8)
+		metal_panic("heap: frames not given back");
+	uint64_t big = metal_frames_alloc(metal_frames_free_count() + 1);
+	if (big)
+		metal_panic("frames: gave more than is free");
+	metal_serial_puts("wasmos: heap ok\n");
+}
+
+void metal_main(uint32_t magic, uint32_t info_addr);
+void metal_main(uint32_t magic, uint32_t info_addr)
 {
 	metal_serial_init();
-	if (magic != MB1_BOOT_MAGIC) {
-		metal_serial_puts("wasmos: not booted by a multiboot1 loader\n");
-		metal_exit(METAL_EXIT_FAIL);
-	}
-	(void)info;
-	metal_serial_puts("wasmos: booted\n");
+	if (magic != MB1_BOOT_MAGIC)
+		metal_panic("not booted by a multiboot1 loader");
+	metal_idt_init();
+	const struct mb1_info *info = (const struct mb1_info *)(uintptr_t)info_addr;
+	const char *cmdline = info->flags & MB1_INFO_CMDLINE ? (const char *)(uintptr_t)info->cmdline : "";
+	if (metal_frames_init(info_addr) != 0)
+		metal_panic("no multiboot memory map");
+	metal_serial_puts("wasmos: booted, ");
+	metal_serial_dec(metal_frames_free_count() * METAL_FRAME_SIZE / 1024);
+	metal_serial_puts(" KiB free\n");
+
+	if (has_word(cmdline, "test=heap"))
+		test_heap();
+	if (has_word(cmdline, "test=fault"))
+		__asm__ volatile("ud2");
+	if (has_word(cmdline, "test=pagefault"))
+		*(volatile uint64_t *)(uintptr_t)0x140000000ull = 1;
 	metal_exit(METAL_EXIT_OK);
 }

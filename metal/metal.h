@@ -5,9 +5,12 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>   /* memcpy and friends: libc_shim.c */
 
-/* Exit codes for isa-debug-exit: QEMU exits with (code << 1) | 1. */
-enum { METAL_EXIT_OK = 0x10, METAL_EXIT_FAIL = 0x11 };
+/* Exit codes for isa-debug-exit: QEMU exits with (code << 1) | 1: 33, 35, 37. */
+enum { METAL_EXIT_OK = 0x10, METAL_EXIT_FAIL = 0x11, METAL_EXIT_FAULT = 0x12 };
+
+#define METAL_FRAME_SIZE 4096u
 
 /* io.h-style port access, inline because each is one instruction. */
 static inline void metal_outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
@@ -25,8 +28,33 @@ void metal_serial_puts(const char *s);
 void metal_serial_hex(uint64_t v);   /* "0x" and 16 hex digits */
 void metal_serial_dec(uint64_t v);
 
+/* frames.c: 4 KiB physical frames below 4 GiB (identity-mapped). */
+/* Frees what the multiboot memory map calls RAM, less the first MiB, the kernel
+ * image and the modules.  -1 when the loader gave no memory map. */
+int metal_frames_init(uint32_t info_addr);
+/* n contiguous frames; their address, or 0 when no run is free. */
+uint64_t metal_frames_alloc(size_t n);
+void metal_frames_free(uint64_t addr, size_t n);
+size_t metal_frames_free_count(void);
+
+/* heap.c: the kernel's eng_alloc function (ud unused); blocks need no header, since
+ * every free and resize says the old size. */
+void *metal_heap_alloc(void *ud, void *ptr, size_t old_size, size_t new_size);
+size_t metal_heap_live(void);   /* bytes in live blocks, as requested */
+
+/* idt.c: CPU exceptions print vector, error code and RIP, then exit with
+ * METAL_EXIT_FAULT. */
+struct metal_frame {   /* as isr.S leaves the stack */
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;   /* pushed by the CPU */
+};
+void metal_idt_init(void);
+
 /* main.c */
 /* Leaves QEMU through isa-debug-exit; halts forever where there is no such device. */
 _Noreturn void metal_exit(uint8_t code);
+/* A broken kernel invariant: prints "wasmos: panic: why" and exits METAL_EXIT_FAIL. */
+_Noreturn void metal_panic(const char *why);
 
 #endif

@@ -10,7 +10,7 @@
 # it; the engine computes with floats).
 METAL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin -nostdlib \
 	-fno-pic -fno-pie -mno-red-zone -mcmodel=small -fno-stack-protector \
-	-fno-asynchronous-unwind-tables -MMD -MP
+	-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns -MMD -MP
 METAL_SRCS := $(wildcard metal/*.c metal/*.S)
 METAL_OBJS := $(patsubst %,build/metal/%.o,$(basename $(METAL_SRCS)))
 QEMU_FLAGS := -accel tcg -display none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04

@@ -23,16 +23,17 @@ check() { # name, condition status
 	fi
 }
 
-# boot EXPECTED_STATUS MARKER...: one boot, then each marker must appear on serial.
+# boot CMDLINE EXPECTED_STATUS MARKER...: one boot, then each marker must appear on
+# serial.  CMDLINE may name a boot test (metal/main.c).
 boot() {
-	local want=$1
-	shift
+	local args=$1 want=$2
+	shift 2
 	timeout 60 qemu-system-x86_64 -accel tcg -display none -no-reboot \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-kernel "$elf" -serial "file:$out" </dev/null >/dev/null 2>&1
+		-kernel "$elf" -append "$args" -serial "file:$out" </dev/null >/dev/null 2>&1
 	local rc=$?
 	[ "$rc" -eq "$want" ]
-	check "boot exits with status $want (got $rc)" $?
+	check "boot '$args' exits with status $want (got $rc)" $?
 	for m in "$@"; do
 		grep -qF -- "$m" "$out"
 		check "serial shows '$m'" $?
@@ -44,8 +45,13 @@ boot() {
 	fi
 }
 
-# metal_exit(METAL_EXIT_OK = 0x10) -> (0x10 << 1) | 1 = 33.
-boot 33 "wasmos: booted"
+# metal_exit(METAL_EXIT_OK = 0x10) -> (0x10 << 1) | 1 = 33; METAL_EXIT_FAULT (0x12) -> 37.
+boot "" 33 "wasmos: booted"
+boot "test=heap" 33 "wasmos: heap ok"
+boot "test=fault" 37 "wasmos: exception 6 (invalid opcode) error 0x0000000000000000 rip 0x"
+# Error 2: a write (bit 1) to a page not present (bit 0 clear), in ring 0.
+boot "test=pagefault" 37 "wasmos: exception 14 (page fault) error 0x0000000000000002 rip 0x" \
+	"cr2 0x0000000140000000"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
