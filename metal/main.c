@@ -1,13 +1,17 @@
 /* main.c: metal_main, where the 64-bit kernel starts (called by boot.S), and the exit
  * path.  It brings the machine up in order and reports each step on serial.
  *
- * The command line (QEMU -append) may name a boot test, "test=NAME", which
+ * By default it runs the embedded WASI hello program through the kernel core.  The
+ * command line (QEMU -append) may name a boot test instead, "test=NAME", which
  * tests/metal/boot_test.sh uses: "heap" checks the frame allocator and the heap,
  * "fault" executes ud2 and "pagefault" writes above the 4 GiB identity map, to check
  * the exception handler.
  */
 #include "metal.h"
+#include "kernel.h"
 #include "multiboot.h"
+
+extern const uint8_t metal_hello_wasm[], metal_hello_wasm_end[];
 
 _Noreturn void metal_exit(uint8_t code)
 {
@@ -72,6 +76,51 @@ static void test_heap(void)
 	metal_serial_puts("wasmos: heap ok\n");
 }
 
+/* Runs the embedded hello program through the kernel core until nothing is ready;
+ * it must have ended with status 0, and freeing the kernel must free every block. */
+static void run_hello(void)
+{
+	static struct metal_sys sys;
+	kern_config cfg = {
+		.alloc = { metal_heap_alloc, NULL },
+		.plat = &metal_platform,
+		.plat_ud = &sys,
+	};
+	sys.k = kern_new(&cfg);
+	if (!sys.k || metal_natives_init(&sys) != 0)
+		metal_panic("kernel: out of memory at start");
+	static const char *const argv[] = { "hello" };
+	kern_spawn_args a = {
+		.name = "hello",
+		.wasm = metal_hello_wasm,
+		.wasm_len = (size_t)(metal_hello_wasm_end - metal_hello_wasm),
+		.argv = argv,
+		.argc = 1,
+	};
+	eng_error err = { 0 };
+	int rc = kern_spawn(sys.k, &a, &sys.main_pid, &err);
+	if (rc != 0) {
+		metal_serial_puts("wasmos: hello did not start: ");
+		metal_serial_puts(kern_error_text(rc));
+		metal_serial_puts(": ");
+		metal_serial_puts(err.msg);
+		metal_serial_puts("\n");
+		metal_exit(METAL_EXIT_FAIL);
+	}
+	while (kern_has_ready(sys.k))
+		kern_run_ready(sys.k);
+	if (!sys.main_done)
+		metal_panic("hello is waiting for an event metal cannot give yet");
+	metal_serial_puts("wasmos: hello exited with status ");
+	metal_serial_dec((uint64_t)(int64_t)sys.main_exit);
+	metal_serial_puts("\n");
+	kern_free(sys.k);
+	if (metal_heap_live() != 0)
+		metal_panic("kernel: heap blocks live after kern_free");
+	if (sys.main_exit != 0)
+		metal_exit(METAL_EXIT_FAIL);
+}
+
 void metal_main(uint32_t magic, uint32_t info_addr);
 void metal_main(uint32_t magic, uint32_t info_addr)
 {
@@ -83,15 +132,18 @@ void metal_main(uint32_t magic, uint32_t info_addr)
 	const char *cmdline = info->flags & MB1_INFO_CMDLINE ? (const char *)(uintptr_t)info->cmdline : "";
 	if (metal_frames_init(info_addr) != 0)
 		metal_panic("no multiboot memory map");
+	metal_clock_init();
 	metal_serial_puts("wasmos: booted, ");
 	metal_serial_dec(metal_frames_free_count() * METAL_FRAME_SIZE / 1024);
 	metal_serial_puts(" KiB free\n");
 
 	if (has_word(cmdline, "test=heap"))
 		test_heap();
-	if (has_word(cmdline, "test=fault"))
+	else if (has_word(cmdline, "test=fault"))
 		__asm__ volatile("ud2");
-	if (has_word(cmdline, "test=pagefault"))
+	else if (has_word(cmdline, "test=pagefault"))
 		*(volatile uint64_t *)(uintptr_t)0x140000000ull = 1;
+	else
+		run_hello();
 	metal_exit(METAL_EXIT_OK);
 }

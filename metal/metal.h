@@ -51,6 +51,22 @@ struct metal_frame {   /* as isr.S leaves the stack */
 };
 void metal_idt_init(void);
 
+/* clock.c: monotonic nanoseconds from the TSC, calibrated against the PIT at init. */
+void metal_clock_init(void);
+uint64_t metal_clock_ns(void);
+
+/* natives.c: the kern_platform and the native handlers (log, time). */
+struct kern_state;
+struct kern_platform;
+struct metal_sys {
+	struct kern_state *k;
+	uint64_t main_pid;    /* the program whose end ends the machine */
+	int main_done;
+	int main_exit;
+};
+extern const struct kern_platform metal_platform;   /* its ud is a struct metal_sys */
+int metal_natives_init(struct metal_sys *s);        /* -1 when registering fails */
+
 /* main.c */
 /* Leaves QEMU through isa-debug-exit; halts forever where there is no such device. */
 _Noreturn void metal_exit(uint8_t code);

@@ -8,11 +8,18 @@
 # Compiled freestanding with gcc: no red zone (interrupts push onto the kernel stack),
 # -mcmodel=small because the image is identity-mapped at 1 MiB, SSE on (boot.S enables
 # it; the engine computes with floats).
+# engine/, kernel/, lib/ and the generated interface code (ENGINE_SRCS) are compiled
+# unchanged, with the same flags, into build/metal/obj.
 METAL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin -nostdlib \
-	-fno-pic -fno-pie -mno-red-zone -mcmodel=small -fno-stack-protector \
-	-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns -MMD -MP
+	-fno-pic -fno-pie -mno-red-zone -mcmodel=small -fno-stack-protector -fno-math-errno \
+	-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns -MMD -MP \
+	-Iengine -Ilib -Ikernel -Ibuild/gen
 METAL_SRCS := $(wildcard metal/*.c metal/*.S)
-METAL_OBJS := $(patsubst %,build/metal/%.o,$(basename $(METAL_SRCS)))
+METAL_OBJS := $(patsubst %,build/metal/%.o,$(basename $(METAL_SRCS))) \
+	$(ENGINE_SRCS:%.c=build/metal/obj/%.o)
+# Helpers gcc may call (__popcountdi2 and the like).  Interrupts stay off while
+# metal runs C code, so libgcc's use of the red zone is safe for now.
+METAL_LIBGCC := $(shell $(CC) -print-libgcc-file-name)
 QEMU_FLAGS := -accel tcg -display none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
 
 .PHONY: metal qemu test-metal
@@ -28,10 +35,19 @@ build/metal/metal/%.o: metal/%.S | $(SETUP)
 	@$(if $(Q),echo "  AS      $@")
 	$(Q)$(CC) $(METAL_CFLAGS) -c $< -o $@
 
+build/metal/obj/%.o: %.c | $(SETUP) build/gen/ifc_all.h
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(METAL_CFLAGS) -c $< -o $@
+
+# The embedded program (metal/hello_wasm.S includes it).
+build/metal/metal/hello_wasm.o: build/programs/hello.wasm
+$(filter build/metal/metal/%,$(METAL_OBJS)): | build/gen/ifc_all.h
+
 build/metal/wasmos.elf: $(METAL_OBJS) metal/linker.ld
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)ld -nostdlib -static -z max-page-size=0x1000 --no-warn-rwx-segments \
-		-T metal/linker.ld -o $@ $(METAL_OBJS)
+		-T metal/linker.ld -o $@ $(METAL_OBJS) $(METAL_LIBGCC)
 
 # QEMU exits with (code << 1) | 1; metal_exit(METAL_EXIT_OK) gives 33.
 qemu: build/metal/wasmos.elf

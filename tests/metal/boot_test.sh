@@ -46,7 +46,8 @@ boot() {
 }
 
 # metal_exit(METAL_EXIT_OK = 0x10) -> (0x10 << 1) | 1 = 33; METAL_EXIT_FAULT (0x12) -> 37.
-boot "" 33 "wasmos: booted"
+# The default boot runs the embedded WASI hello through the kernel core.
+boot "" 33 "wasmos: booted" "hello from wasmos" "arg 0: hello" "wasmos: hello exited with status 0"
 boot "test=heap" 33 "wasmos: heap ok"
 boot "test=fault" 37 "wasmos: exception 6 (invalid opcode) error 0x0000000000000000 rip 0x"
 # Error 2: a write (bit 1) to a page not present (bit 0 clear), in ring 0.
