@@ -6,6 +6,7 @@
 #   make spec        spec tests, release build      make spec-asan   the same, asan build
 #   make bench       bench/run.sh                   make run         boot the demo, system/demo.sys
 #   make fuzz        the libFuzzer targets, FUZZ_SECONDS each (not in CI; -j2 runs both at once)
+#   make metal       build/metal/wasmos.elf, the bare-metal kernel  make qemu   boot it
 #   make clean
 #
 # Two builds share the sources: build/release (-O2) and build/asan (sanitizers).

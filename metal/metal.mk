@@ -5,11 +5,12 @@
 #   make qemu       boot it in QEMU, serial on this terminal
 #   make test-metal tests/metal/boot_test.sh
 #
-# Compiled freestanding with gcc: no red zone (interrupts push onto the kernel stack),
-# -mcmodel=small because the image is identity-mapped at 1 MiB, SSE on (boot.S enables
-# it; the engine computes with floats).
+# Compiled freestanding with gcc (METAL_CC; the flags are gcc's): no red zone
+# (interrupts push onto the kernel stack), -mcmodel=small because the image is
+# identity-mapped at 1 MiB, SSE on (boot.S enables it; the engine computes with floats).
 # engine/, kernel/, lib/ and the generated interface code (ENGINE_SRCS) are compiled
 # unchanged, with the same flags, into build/metal/obj.
+METAL_CC ?= gcc
 METAL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin -nostdlib \
 	-fno-pic -fno-pie -mno-red-zone -mcmodel=small -fno-stack-protector -fno-math-errno \
 	-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns -MMD -MP \
@@ -19,7 +20,7 @@ METAL_OBJS := $(patsubst %,build/metal/%.o,$(basename $(METAL_SRCS))) \
 	$(ENGINE_SRCS:%.c=build/metal/obj/%.o)
 # Helpers gcc may call (__popcountdi2 and the like).  Interrupts stay off while
 # metal runs C code, so libgcc's use of the red zone is safe for now.
-METAL_LIBGCC := $(shell $(CC) -print-libgcc-file-name)
+METAL_LIBGCC := $(shell $(METAL_CC) -print-libgcc-file-name)
 QEMU_FLAGS := -accel tcg -display none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
 
 .PHONY: metal qemu test-metal
@@ -28,17 +29,17 @@ metal: build/metal/wasmos.elf
 build/metal/metal/%.o: metal/%.c | $(SETUP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(METAL_CFLAGS) -c $< -o $@
+	$(Q)$(METAL_CC) $(METAL_CFLAGS) -c $< -o $@
 
 build/metal/metal/%.o: metal/%.S | $(SETUP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  AS      $@")
-	$(Q)$(CC) $(METAL_CFLAGS) -c $< -o $@
+	$(Q)$(METAL_CC) $(METAL_CFLAGS) -c $< -o $@
 
 build/metal/obj/%.o: %.c | $(SETUP) build/gen/ifc_all.h
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(METAL_CFLAGS) -c $< -o $@
+	$(Q)$(METAL_CC) $(METAL_CFLAGS) -c $< -o $@
 
 # The embedded program (metal/hello_wasm.S includes it).
 build/metal/metal/hello_wasm.o: build/programs/hello.wasm
