@@ -5,6 +5,7 @@
  * are never kept across a call: memory.grow may move memory.
  */
 #include "internal.h"
+#include "abi_calls.h"
 
 uint8_t *kern_guest_ptr(kern_proc *p, uint32_t ptr, uint32_t len)
 {
@@ -237,13 +238,10 @@ typedef struct abi_entry {
 	uint8_t nparams;
 } abi_entry;
 
-/* The syscall table: every import of module `wasmos`. */
-static const abi_entry abi_table[] = {
-	{ "emit_message", abi_emit_message, 5 },
-	{ "emit_answer", abi_emit_answer, 4 },
-	{ "next_notification", abi_next_notification, 5 },
-	{ "cancel_message", abi_cancel_message, 1 },
-};
+/* The syscall table: every import of module `wasmos`, from abi_calls.h. */
+#define ABI_ROW(name, n, params) { #name, abi_##name, n },
+static const abi_entry abi_table[] = { WASMOS_ABI_CALLS(ABI_ROW) };
+#undef ABI_ROW
 
 int kern_abi_resolve(kern_state *k, kern_proc *p, const eng_import_desc *imp, eng_extern *out)
 {

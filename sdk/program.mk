@@ -11,7 +11,7 @@
 # into build/programs/NAME.wasm; a Makefile may use it for programs kept elsewhere.
 
 WASM_CC ?= clang
-WASM_CFLAGS := --target=wasm32-wasi -std=gnu11 -O2 -Wall -Wextra -Werror -Isdk -Ibuild/gen -MMD -MP
+WASM_CFLAGS := --target=wasm32-wasi -std=gnu11 -O2 -Wall -Wextra -Werror -Isdk -Ikernel -Ibuild/gen -MMD -MP
 # --strip-debug: Debian's libc.a carries debug info that would triple the size of a
 # program; the name section stays, so a trap's backtrace names the functions.
 WASM_LDFLAGS := --target=wasm32-wasi -O2 -Wl,--strip-debug

@@ -9,6 +9,7 @@
 #define WASMOS_SDK_WASMOS_H
 
 #include <stdint.h>
+#include "abi_calls.h"
 
 /* Bytes of an interface id (SHA-256 of its definition). */
 #define WASMOS_ID_SIZE 32
@@ -62,17 +63,11 @@ _Static_assert(sizeof(wasmos_iovec) == 8, "wasmos_iovec must be the ABI's {u32, 
 
 /* ---- the imports, exactly as docs/abi.md gives them ------------------------------- */
 
-__attribute__((import_module("wasmos"), import_name("emit_message")))
-int32_t wasmos_import_emit_message(const uint8_t *iface, const wasmos_iovec *iov, uint32_t n,
-				   uint32_t flags, uint64_t *id_out);
-__attribute__((import_module("wasmos"), import_name("emit_answer")))
-int32_t wasmos_import_emit_answer(const uint64_t *id, const wasmos_iovec *iov, uint32_t n,
-				  uint32_t status);
-__attribute__((import_module("wasmos"), import_name("next_notification")))
-int32_t wasmos_import_next_notification(const uint64_t *ids, uint32_t n, void *out,
-					uint32_t out_len, uint32_t flags);
-__attribute__((import_module("wasmos"), import_name("cancel_message")))
-int32_t wasmos_import_cancel_message(const uint64_t *id);
+/* One declaration per row of the kernel's own list (kernel/abi_calls.h). */
+#define WASMOS_DECLARE_IMPORT(name, n, params)                                         \
+	__attribute__((import_module("wasmos"), import_name(#name))) int32_t wasmos_import_##name params;
+WASMOS_ABI_CALLS(WASMOS_DECLARE_IMPORT)
+#undef WASMOS_DECLARE_IMPORT
 
 /* ---- typed wrappers (syscalls.c) ---------------------------------------------------- */
 
