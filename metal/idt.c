@@ -4,6 +4,11 @@
  * natively, Wasm traps are the engine's results), so the handler prints the vector,
  * its name, the error code, RIP (and CR2 for a page fault) on serial and ends the
  * machine with METAL_EXIT_FAULT for the tests to see.  The IDT is a singleton.
+ *
+ * Every exception runs on an IST stack (tss.c), so one raised by a broken kernel
+ * stack still has a stack to report on: IST1, and IST2 for the double fault, which
+ * may come while IST1 is in use.  A page fault in the guard page below the kernel
+ * stack is named as the stack overflow it is.
  */
 #include "metal.h"
 
@@ -35,6 +40,7 @@ void metal_idt_init(void)
 		idt[v] = (struct gate){
 			.off_lo = (uint16_t)a,
 			.selector = 0x08,   /* boot.S's code segment */
+			.ist = v == 8 ? 2 : 1,
 			.type = 0x8E,
 			.off_mid = (uint16_t)(a >> 16),
 			.off_hi = (uint32_t)(a >> 32),
@@ -64,6 +70,8 @@ void metal_idt_fault(struct metal_frame *f)
 		__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
 		metal_serial_puts(" cr2 ");
 		metal_serial_hex(cr2);
+		if (metal_stack_guard && cr2 - metal_stack_guard < METAL_FRAME_SIZE)
+			metal_serial_puts(" (kernel stack overflow)");
 	}
 	metal_serial_puts("\n");
 	metal_exit(METAL_EXIT_FAULT);

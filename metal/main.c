@@ -5,7 +5,8 @@
  * command line (QEMU -append) may name a boot test instead, "test=NAME", which
  * tests/metal/boot_test.sh uses: "heap" checks the frame allocator and the heap,
  * "fault" executes ud2 and "pagefault" writes above the 4 GiB identity map, to check
- * the exception handler.
+ * the exception handler, and "stackoverflow" recurses into the kernel stack's guard
+ * page, to check that the handler still reports (on its IST stack).
  */
 #include "metal.h"
 #include "kernel.h"
@@ -121,18 +122,24 @@ static void run_hello(void)
 		metal_exit(METAL_EXIT_FAIL);
 }
 
-void metal_main(uint32_t magic, uint32_t info_addr);
-void metal_main(uint32_t magic, uint32_t info_addr)
+/* Recurses until the kernel stack's guard page; the volatile limit keeps gcc from
+ * turning the recursion into a loop or proving it infinite. */
+static volatile uint64_t overflow_limit = UINT64_MAX;
+static uint64_t __attribute__((noinline)) overflow(uint64_t depth)
 {
-	metal_serial_init();
-	if (magic != MB1_BOOT_MAGIC)
-		metal_panic("not booted by a multiboot1 loader");
-	metal_idt_init();
-	const struct mb1_info *info = (const struct mb1_info *)(uintptr_t)info_addr;
-	const char *cmdline = info->flags & MB1_INFO_CMDLINE ? (const char *)(uintptr_t)info->cmdline : "";
-	if (metal_frames_init(info_addr) != 0)
-		metal_panic("no multiboot memory map");
-	metal_clock_init();
+	volatile uint8_t pad[512];
+	pad[0] = (uint8_t)depth;
+	if (depth == overflow_limit)
+		return 0;
+	return overflow(depth + 1) + pad[0];
+}
+
+static char cmdline_buf[256];
+static const char *cmdline = "";
+
+/* The rest of metal_main, on the guarded kernel stack (tss.c). */
+static _Noreturn void kernel_main(void)
+{
 	metal_serial_puts("wasmos: booted, ");
 	metal_serial_dec(metal_frames_free_count() * METAL_FRAME_SIZE / 1024);
 	metal_serial_puts(" KiB free\n");
@@ -143,7 +150,32 @@ void metal_main(uint32_t magic, uint32_t info_addr)
 		__asm__ volatile("ud2");
 	else if (has_word(cmdline, "test=pagefault"))
 		*(volatile uint64_t *)(uintptr_t)0x140000000ull = 1;
+	else if (has_word(cmdline, "test=stackoverflow"))
+		overflow(0);
 	else
 		run_hello();
 	metal_exit(METAL_EXIT_OK);
+}
+
+void metal_main(uint32_t magic, uint32_t info_addr);
+void metal_main(uint32_t magic, uint32_t info_addr)
+{
+	metal_serial_init();
+	if (magic != MB1_BOOT_MAGIC)
+		metal_panic("not booted by a multiboot1 loader");
+	metal_tss_init();
+	metal_idt_init();
+	const struct mb1_info *info = (const struct mb1_info *)(uintptr_t)info_addr;
+	/* Copied: QEMU puts the command line just past the image, in memory frames.c
+	 * hands out (the guard page of the kernel stack, as it happens). */
+	if (info->flags & MB1_INFO_CMDLINE) {
+		const char *c = (const char *)(uintptr_t)info->cmdline;
+		for (size_t i = 0; i < sizeof cmdline_buf - 1 && c[i]; i++)
+			cmdline_buf[i] = c[i];
+		cmdline = cmdline_buf;
+	}
+	if (metal_frames_init(info_addr) != 0)
+		metal_panic("no multiboot memory map");
+	metal_clock_init();
+	metal_stack_switch(kernel_main);
 }

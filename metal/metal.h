@@ -51,6 +51,14 @@ struct metal_frame {   /* as isr.S leaves the stack */
 };
 void metal_idt_init(void);
 
+/* tss.c: the GDT with a TSS whose IST stacks the exception vectors use (IST1; IST2
+ * for the double fault; IST3 for interrupts), and the kernel stack. */
+void metal_tss_init(void);
+/* Runs fn on a fresh stack whose lowest page (metal_stack_guard) is unmapped, so an
+ * overflow is a page fault there.  Needs frames.c initialised. */
+_Noreturn void metal_stack_switch(void (*fn)(void));
+extern uint64_t metal_stack_guard;   /* 0 until metal_stack_switch */
+
 /* clock.c: monotonic nanoseconds from the TSC, calibrated against the PIT at init. */
 void metal_clock_init(void);
 uint64_t metal_clock_ns(void);

@@ -54,5 +54,10 @@ boot "test=fault" 37 "wasmos: exception 6 (invalid opcode) error 0x0000000000000
 boot "test=pagefault" 37 "wasmos: exception 14 (page fault) error 0x0000000000000002 rip 0x" \
 	"cr2 0x0000000140000000"
 
+# Recursion into the guard page below the kernel stack: the page fault is reported
+# from its IST stack (tss.c) instead of becoming a double and then a triple fault.
+boot "test=stackoverflow" 37 "wasmos: exception 14 (page fault) error 0x" \
+	"(kernel stack overflow)"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
