@@ -73,6 +73,8 @@ typedef struct compiler {
 	uint32_t last_const, last_const_len;
 	uint32_t last_cmp, last_cmp_len;
 	int last_cmp_op;
+	uint32_t last_load;       /* a plain load (op number last_load_op) */
+	int last_load_op;
 	bool oom;
 	int status;
 } compiler;
@@ -182,7 +184,7 @@ static uint32_t emit(compiler *c, uint32_t w)
 
 static void forget(compiler *c)
 {
-	c->last_dst = c->last_const = c->last_cmp = UINT32_MAX;
+	c->last_dst = c->last_const = c->last_cmp = c->last_load = UINT32_MAX;
 }
 
 static void emit_op(compiler *c, int op)
@@ -517,6 +519,18 @@ static bool is_fusable_cmp(int op)
 	return false;
 }
 
+/* The fused "op with a loaded operand" for binary op and load op, or -1. */
+static int load_binary_op(int op, int load_op)
+{
+	switch (op) {
+#define X_LB(bop, name, lop, ...) \
+	case OP_##bop: return load_op == OP_##lop ? OP_##name : -1;
+	ENG_LOAD_BINARY_OPS(X_LB)
+#undef X_LB
+	}
+	return -1;
+}
+
 static int compile_numeric(compiler *c, uint8_t code, int op, int arity)
 {
 	uint8_t in, out;
@@ -531,6 +545,20 @@ static int compile_numeric(compiler *c, uint8_t code, int op, int arity)
 	bool was_live = live(c);
 	uint32_t dst = push(c, out);
 	if (!was_live) return 0;
+	uint32_t l = c->last_load;
+	int lop = arity == 2 && l != UINT32_MAX ? load_binary_op(op, c->last_load_op) : -1;
+	if (lop >= 0 && b.loc == b.home && l + 4 == c->ncode && c->code[l + 1] == b.home) {
+		/* b is what the load just emitted read: one op does both */
+		uint32_t addr = c->code[l + 2], offset = c->code[l + 3];
+		c->ncode = l;
+		emit_op(c, lop);
+		uint32_t at = emit(c, dst);
+		emit(c, a.loc);
+		emit(c, addr);
+		emit(c, offset);
+		c->last_dst = at;
+		return 0;
+	}
 	uint32_t k = c->last_const;
 	if (arity == 2 && op < ENG_NUM_BINARY && k != UINT32_MAX && b.loc == b.home &&
 	    k + c->last_const_len == c->ncode && c->code[k + 1] == b.home) {
@@ -647,11 +675,14 @@ static int compile_load(compiler *c, int op, uint8_t type, uint32_t bytes)
 	bool was_live = live(c);
 	uint32_t dst = push(c, type);
 	if (was_live) {
+		uint32_t start = c->ncode;
 		emit_op(c, op);
 		uint32_t at = emit(c, dst);
 		emit(c, addr.loc);
 		emit(c, offset);
 		c->last_dst = at;
+		c->last_load = start;
+		c->last_load_op = op;
 	}
 	return 0;
 }

@@ -78,9 +78,11 @@ static int exec(eng_thread *t, const int32_t **table_out)
 #define X_LBL_S(name, n) [OP_##name] = (int32_t)((const char *)&&L_##name - (const char *)&&L_UNREACHABLE),
 #define X_LBL_IMM(code, name, ...) X_LBL_S(name##_IMM, 0)
 #define X_LBL_CMPBR(name, ...) X_LBL_S(BR_IF_##name, 0) X_LBL_S(BR_IF_##name##_IMM, 0)
+#define X_LBL_LOADBIN(op, name, ...) X_LBL_S(name, 0)
 		ENG_BINARY_OPS(X_LBL)
 		ENG_BINARY_OPS(X_LBL_IMM)
 		ENG_CMP_BRANCH_OPS(X_LBL_CMPBR)
+		ENG_LOAD_BINARY_OPS(X_LBL_LOADBIN)
 		ENG_UNARY_OPS(X_LBL)
 		ENG_SAT_OPS(X_LBL)
 		ENG_TRUNC_OPS(X_LBL)
@@ -92,6 +94,7 @@ static int exec(eng_thread *t, const int32_t **table_out)
 #undef X_LBL_S
 #undef X_LBL_IMM
 #undef X_LBL_CMPBR
+#undef X_LBL_LOADBIN
 	};
 	const char *op_base = (const char *)&&L_UNREACHABLE;
 	if (table_out) { *table_out = op_table; return 0; }
@@ -157,6 +160,19 @@ dispatch:
 	}
 	ENG_CMP_BRANCH_OPS(X_CMPBR)
 #undef X_CMPBR
+#define X_LOADBIN(op, name, lop, field, mtype, n, expr)                          \
+	CASE(name) {                                                          \
+		uint64_t ea = (uint64_t)R(3).u32 + pc[4];                     \
+		if (UNLIKELY(ea + (n) > memsz)) TRAP(ENG_TRAP_MEMORY_OOB);    \
+		mtype b;                                                      \
+		__builtin_memcpy(&b, mem + ea, sizeof b);                     \
+		__typeof__(fp->field) a = R(2).field;                         \
+		R(1).field = (expr);                                          \
+		pc += 5;                                                      \
+		NEXT();                                                       \
+	}
+	ENG_LOAD_BINARY_OPS(X_LOADBIN)
+#undef X_LOADBIN
 #define X_UN(wc, name, in, out, expr)                                         \
 	CASE(name) {                                                          \
 		__typeof__(fp->in) a = R(2).in;                               \

@@ -109,6 +109,28 @@
 	X(I64_GE_S, i64, >=, I64_LT_S)                                            \
 	X(I64_GE_U, u64, >=, I64_LT_U)
 
+/* A binary op whose second operand is the value a load just produced: one op, dst =
+ * a OP mem[addr + offset] (words op, dst, a, addr, offset).  Float arithmetic and
+ * integer ops that array code pairs with loads.
+ * X(binary OP, fused name, the load it absorbs, operand field, value type in memory,
+ *   bytes, C expression) */
+#define ENG_LOAD_BINARY_OPS(X)                                                    \
+	X(F64_ADD, F64_ADD_LOAD, F64_LOAD, f64, double, 8, a + b)                           \
+	X(F64_SUB, F64_SUB_LOAD, F64_LOAD, f64, double, 8, a - b)                           \
+	X(F64_MUL, F64_MUL_LOAD, F64_LOAD, f64, double, 8, a * b)                           \
+	X(F32_ADD, F32_ADD_LOAD, F32_LOAD, f32, float, 4, a + b)                            \
+	X(F32_SUB, F32_SUB_LOAD, F32_LOAD, f32, float, 4, a - b)                            \
+	X(F32_MUL, F32_MUL_LOAD, F32_LOAD, f32, float, 4, a * b)                            \
+	X(I32_ADD, I32_ADD_LOAD, I32_LOAD, u32, uint32_t, 4, a + b)                         \
+	X(I32_SUB, I32_SUB_LOAD, I32_LOAD, u32, uint32_t, 4, a - b)                         \
+	X(I32_MUL, I32_MUL_LOAD, I32_LOAD, u32, uint32_t, 4, a * b)                         \
+	X(I32_AND, I32_AND_LOAD, I32_LOAD, u32, uint32_t, 4, a & b)                         \
+	X(I32_XOR, I32_XOR_LOAD, I32_LOAD, u32, uint32_t, 4, a ^ b)                         \
+	X(I64_ADD, I64_ADD_LOAD, I64_LOAD, u64, uint64_t, 8, a + b)                         \
+	X(I64_SUB, I64_SUB_LOAD, I64_LOAD, u64, uint64_t, 8, a - b)                         \
+	X(I64_MUL, I64_MUL_LOAD, I64_LOAD, u64, uint64_t, 8, a * b)                         \
+	X(I64_XOR, I64_XOR_LOAD, I64_LOAD, u64, uint64_t, 8, a ^ b)
+
 /* dst = OP a: words op, dst, a */
 #define ENG_UNARY_OPS(X)                                                          \
 	X(0x45, I32_EQZ, u32, u32, a == 0)                                        \
@@ -263,10 +285,12 @@ enum {
 #define ENG_OP_ENUM_NUM(code, name, ...) OP_##name,
 #define ENG_OP_ENUM_IMM(code, name, ...) OP_##name##_IMM,
 #define ENG_OP_ENUM_CMPBR(name, ...) OP_BR_IF_##name, OP_BR_IF_##name##_IMM,
+#define ENG_OP_ENUM_LOADBIN(op, name, ...) OP_##name,
 #define ENG_OP_ENUM_SPECIAL(name, n) OP_##name,
 	ENG_BINARY_OPS(ENG_OP_ENUM_NUM)
 	ENG_BINARY_OPS(ENG_OP_ENUM_IMM)
 	ENG_CMP_BRANCH_OPS(ENG_OP_ENUM_CMPBR)
+	ENG_LOAD_BINARY_OPS(ENG_OP_ENUM_LOADBIN)
 	ENG_UNARY_OPS(ENG_OP_ENUM_NUM)
 	ENG_SAT_OPS(ENG_OP_ENUM_NUM)
 	ENG_TRUNC_OPS(ENG_OP_ENUM_NUM)
@@ -277,6 +301,7 @@ enum {
 #undef ENG_OP_ENUM_NUM
 #undef ENG_OP_ENUM_IMM
 #undef ENG_OP_ENUM_CMPBR
+#undef ENG_OP_ENUM_LOADBIN
 #undef ENG_OP_ENUM_SPECIAL
 	OP_COUNT_
 };
