@@ -22,7 +22,7 @@ struct gate {
 	uint32_t reserved;
 } __attribute__((packed));
 
-static struct gate idt[32];
+static struct gate idt[48];   /* exceptions, then the IRQs (timer.c) */
 extern const uint64_t metal_isr_table[32];
 
 static const char *const names[32] = {
@@ -33,19 +33,22 @@ static const char *const names[32] = {
 	"SIMD error", "virtualization", "control protection",
 };
 
+void metal_idt_set(int v, uint64_t a, int ist)
+{
+	idt[v] = (struct gate){
+		.off_lo = (uint16_t)a,
+		.selector = 0x08,   /* boot.S's code segment */
+		.ist = (uint8_t)ist,
+		.type = 0x8E,       /* an interrupt gate: IF is cleared on entry */
+		.off_mid = (uint16_t)(a >> 16),
+		.off_hi = (uint32_t)(a >> 32),
+	};
+}
+
 void metal_idt_init(void)
 {
-	for (int v = 0; v < 32; v++) {
-		uint64_t a = metal_isr_table[v];
-		idt[v] = (struct gate){
-			.off_lo = (uint16_t)a,
-			.selector = 0x08,   /* boot.S's code segment */
-			.ist = v == 8 ? 2 : 1,
-			.type = 0x8E,
-			.off_mid = (uint16_t)(a >> 16),
-			.off_hi = (uint32_t)(a >> 32),
-		};
-	}
+	for (int v = 0; v < 32; v++)
+		metal_idt_set(v, metal_isr_table[v], v == 8 ? 2 : 1);
 	struct {
 		uint16_t limit;
 		uint64_t base;

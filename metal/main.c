@@ -6,13 +6,24 @@
  * tests/metal/boot_test.sh uses: "heap" checks the frame allocator and the heap,
  * "fault" executes ud2 and "pagefault" writes above the 4 GiB identity map, to check
  * the exception handler, and "stackoverflow" recurses into the kernel stack's guard
- * page, to check that the handler still reports (on its IST stack).
+ * page, to check that the handler still reports (on its IST stack).  "run=NAME"
+ * runs another embedded program (metal/progs_wasm.S) instead of hello.
  */
 #include "metal.h"
 #include "kernel.h"
 #include "multiboot.h"
 
 extern const uint8_t metal_hello_wasm[], metal_hello_wasm_end[];
+extern const uint8_t metal_sleep_wasm[], metal_sleep_wasm_end[];
+
+/* The embedded programs "run=NAME" picks from (hello when none is named). */
+static const struct program {
+	const char *name, *word;
+	const uint8_t *start, *end;
+} programs[] = {
+	{ "hello", "run=hello", metal_hello_wasm, metal_hello_wasm_end },
+	{ "sleep", "run=sleep", metal_sleep_wasm, metal_sleep_wasm_end },
+};
 
 _Noreturn void metal_exit(uint8_t code)
 {
@@ -77,9 +88,11 @@ static void test_heap(void)
 	metal_serial_puts("wasmos: heap ok\n");
 }
 
-/* Runs the embedded hello program through the kernel core until nothing is ready;
- * it must have ended with status 0, and freeing the kernel must free every block. */
-static void run_hello(void)
+/* Runs an embedded program through the kernel core until it ends: whenever nothing
+ * is ready, the CPU halts until the next timer tick and the sleepers whose deadline
+ * passed are answered.  It must end with status 0, and freeing the kernel must free
+ * every block. */
+static void run_program(const struct program *prog)
 {
 	static struct metal_sys sys;
 	kern_config cfg = {
@@ -90,29 +103,39 @@ static void run_hello(void)
 	sys.k = kern_new(&cfg);
 	if (!sys.k || metal_natives_init(&sys) != 0)
 		metal_panic("kernel: out of memory at start");
-	static const char *const argv[] = { "hello" };
+	const char *argv[] = { prog->name };
 	kern_spawn_args a = {
-		.name = "hello",
-		.wasm = metal_hello_wasm,
-		.wasm_len = (size_t)(metal_hello_wasm_end - metal_hello_wasm),
+		.name = prog->name,
+		.wasm = prog->start,
+		.wasm_len = (size_t)(prog->end - prog->start),
 		.argv = argv,
 		.argc = 1,
 	};
 	eng_error err = { 0 };
 	int rc = kern_spawn(sys.k, &a, &sys.main_pid, &err);
 	if (rc != 0) {
-		metal_serial_puts("wasmos: hello did not start: ");
+		metal_serial_puts("wasmos: ");
+		metal_serial_puts(prog->name);
+		metal_serial_puts(" did not start: ");
 		metal_serial_puts(kern_error_text(rc));
 		metal_serial_puts(": ");
 		metal_serial_puts(err.msg);
 		metal_serial_puts("\n");
 		metal_exit(METAL_EXIT_FAIL);
 	}
-	while (kern_has_ready(sys.k))
-		kern_run_ready(sys.k);
-	if (!sys.main_done)
-		metal_panic("hello is waiting for an event metal cannot give yet");
-	metal_serial_puts("wasmos: hello exited with status ");
+	for (;;) {
+		while (kern_has_ready(sys.k))
+			kern_run_ready(sys.k);
+		if (sys.main_done)
+			break;
+		if (sys.nsleepers == 0)
+			metal_panic("the program waits for an event metal cannot give yet");
+		metal_timer_wait();
+		metal_natives_wake(&sys);
+	}
+	metal_serial_puts("wasmos: ");
+	metal_serial_puts(prog->name);
+	metal_serial_puts(" exited with status ");
 	metal_serial_dec((uint64_t)(int64_t)sys.main_exit);
 	metal_serial_puts("\n");
 	kern_free(sys.k);
@@ -143,6 +166,7 @@ static _Noreturn void kernel_main(void)
 	metal_serial_puts("wasmos: booted, ");
 	metal_serial_dec(metal_frames_free_count() * METAL_FRAME_SIZE / 1024);
 	metal_serial_puts(" KiB free\n");
+	metal_timer_init();
 
 	if (has_word(cmdline, "test=heap"))
 		test_heap();
@@ -152,8 +176,13 @@ static _Noreturn void kernel_main(void)
 		*(volatile uint64_t *)(uintptr_t)0x140000000ull = 1;
 	else if (has_word(cmdline, "test=stackoverflow"))
 		overflow(0);
-	else
-		run_hello();
+	else {
+		const struct program *p = &programs[0];
+		for (size_t i = 0; i < sizeof programs / sizeof programs[0]; i++)
+			if (has_word(cmdline, programs[i].word))
+				p = &programs[i];
+		run_program(p);
+	}
 	metal_exit(METAL_EXIT_OK);
 }
 

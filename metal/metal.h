@@ -50,6 +50,15 @@ struct metal_frame {   /* as isr.S leaves the stack */
 	uint64_t rip, cs, rflags, rsp, ss;   /* pushed by the CPU */
 };
 void metal_idt_init(void);
+/* Points vector v at handler address a, on IST stack ist (0: the current stack). */
+void metal_idt_set(int v, uint64_t a, int ist);
+
+/* timer.c: the PICs remapped to 32-47, the PIT ticking at 1 kHz on IRQ0 (irq.S). */
+void metal_timer_init(void);
+uint64_t metal_timer_ticks(void);
+/* Enables interrupts for one hlt: returns after the next interrupt (a tick at most
+ * 1 ms away).  The only place where IF is set. */
+void metal_timer_wait(void);
 
 /* tss.c: the GDT with a TSS whose IST stacks the exception vectors use (IST1; IST2
  * for the double fault; IST3 for interrupts), and the kernel stack. */
@@ -66,14 +75,21 @@ uint64_t metal_clock_ns(void);
 /* natives.c: the kern_platform and the native handlers (log, time). */
 struct kern_state;
 struct kern_platform;
+#define METAL_SLEEPERS 64
 struct metal_sys {
 	struct kern_state *k;
 	uint64_t main_pid;    /* the program whose end ends the machine */
 	int main_done;
 	int main_exit;
+	/* time.sleep_until messages held until their deadline (metal_natives_wake). */
+	struct metal_sleeper { uint64_t id, deadline_ns; } sleepers[METAL_SLEEPERS];
+	size_t nsleepers;
 };
 extern const struct kern_platform metal_platform;   /* its ud is a struct metal_sys */
 int metal_natives_init(struct metal_sys *s);        /* -1 when registering fails */
+/* Answers the sleepers whose deadline has passed; the main loop calls it after each
+ * wait.  Returns how many still sleep. */
+size_t metal_natives_wake(struct metal_sys *s);
 
 /* main.c */
 /* Leaves QEMU through isa-debug-exit; halts forever where there is no such device. */

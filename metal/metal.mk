@@ -44,6 +44,9 @@ build/metal/obj/%.o: %.c | $(SETUP) build/gen/ifc_all.h
 # The embedded program (metal/hello_wasm.S includes it).
 build/metal/metal/hello_wasm.o: build/programs/hello.wasm
 $(filter build/metal/metal/%,$(METAL_OBJS)): | build/gen/ifc_all.h
+# The test programs "run=NAME" picks (metal/progs_wasm.S, tests/metal/progs/).
+$(eval $(call wasmos_program,metal/sleep,tests/metal/progs/sleep.c))
+build/metal/metal/progs_wasm.o: build/programs/metal/sleep.wasm
 
 build/metal/wasmos.elf: $(METAL_OBJS) metal/linker.ld
 	@$(if $(Q),echo "  LD      $@")

@@ -5,7 +5,8 @@
  *
  * Every handler answers each message that wants an answer; garbage gets an error
  * answer with a u16 WASI errno, as on hosted.  sleep_until with a future deadline
- * is refused for now (ENOTSUP): metal has no timer interrupt yet.
+ * is held in struct metal_sys's sleepers and answered by metal_natives_wake, which
+ * the main loop calls each time the timer (timer.c) wakes the CPU.
  */
 #include "metal.h"
 #include "kernel.h"
@@ -14,7 +15,7 @@
 #include "ifc_log.h"
 #include "ifc_time.h"
 
-enum { ERRNO_INVAL = 28, ERRNO_NOTSUP = 58 };
+enum { ERRNO_INVAL = 28, ERRNO_NOMEM = 48 };
 
 static void answer_errno(kern_state *k, uint64_t id, int e)
 {
@@ -81,7 +82,7 @@ static void answer_u64(kern_state *k, uint64_t id, uint64_t v)
 
 static void time_message(void *ud, kern_state *k, const kern_delivery *d)
 {
-	(void)ud;
+	struct metal_sys *s = ud;
 	if (!d->id)
 		return;
 	switch (ifc_time_tag(d->body, d->len)) {
@@ -97,15 +98,33 @@ static void time_message(void *ud, kern_state *k, const kern_delivery *d)
 			break;
 		if (m.deadline_ns <= metal_clock_ns())
 			kern_answer(k, d->id, NULL, 0, KERN_ANSWER_OK);
+		else if (s->nsleepers == METAL_SLEEPERS)
+			answer_errno(k, d->id, ERRNO_NOMEM);   /* a fixed table: no allocation */
 		else
-			answer_errno(k, d->id, ERRNO_NOTSUP);
+			s->sleepers[s->nsleepers++] = (struct metal_sleeper){ d->id, m.deadline_ns };
 		return;
 	}
 	}
 	answer_errno(k, d->id, ERRNO_INVAL);
 }
 
+/* A sleeper whose process ended is still answered at its deadline: the kernel holds
+ * the message until then (as on hosted) and drops the answer. */
 static const kern_native time_ops = { time_message, NULL };
+
+size_t metal_natives_wake(struct metal_sys *s)
+{
+	uint64_t now = metal_clock_ns();
+	for (size_t i = 0; i < s->nsleepers;) {
+		if (s->sleepers[i].deadline_ns <= now) {
+			kern_answer(s->k, s->sleepers[i].id, NULL, 0, KERN_ANSWER_OK);
+			s->sleepers[i] = s->sleepers[--s->nsleepers];
+		} else {
+			i++;
+		}
+	}
+	return s->nsleepers;
+}
 
 int metal_natives_init(struct metal_sys *s)
 {

@@ -59,5 +59,9 @@ boot "test=pagefault" 37 "wasmos: exception 14 (page fault) error 0x000000000000
 boot "test=stackoverflow" 37 "wasmos: exception 14 (page fault) error 0x" \
 	"(kernel stack overflow)"
 
+# A 50 ms nanosleep: the PIT's IRQ0 (metal/timer.c) wakes the halted CPU and the
+# main loop answers time.sleep_until once the deadline has passed.
+boot "run=sleep" 33 "sleep: slept 50 ms" "wasmos: sleep exited with status 0"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,0 +1,10 @@
+/* progs_wasm.S: the test programs metal can run instead of hello ("run=NAME",
+ * main.c), embedded like hello_wasm.S until metal can load programs from modules. */
+	.section .rodata
+	.align 16
+	.global metal_sleep_wasm, metal_sleep_wasm_end
+metal_sleep_wasm:
+	.incbin "build/programs/metal/sleep.wasm"
+metal_sleep_wasm_end:
+
+	.section .note.GNU-stack, "", @progbits
