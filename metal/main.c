@@ -15,6 +15,7 @@
 
 extern const uint8_t metal_hello_wasm[], metal_hello_wasm_end[];
 extern const uint8_t metal_sleep_wasm[], metal_sleep_wasm_end[];
+extern const uint8_t metal_random_wasm[], metal_random_wasm_end[];
 
 /* The embedded programs "run=NAME" picks from (hello when none is named). */
 static const struct program {
@@ -23,6 +24,7 @@ static const struct program {
 } programs[] = {
 	{ "hello", "run=hello", metal_hello_wasm, metal_hello_wasm_end },
 	{ "sleep", "run=sleep", metal_sleep_wasm, metal_sleep_wasm_end },
+	{ "random", "run=random", metal_random_wasm, metal_random_wasm_end },
 };
 
 _Noreturn void metal_exit(uint8_t code)
@@ -167,6 +169,7 @@ static _Noreturn void kernel_main(void)
 	metal_serial_dec(metal_frames_free_count() * METAL_FRAME_SIZE / 1024);
 	metal_serial_puts(" KiB free\n");
 	metal_timer_init();
+	metal_random_init();
 
 	if (has_word(cmdline, "test=heap"))
 		test_heap();

@@ -72,7 +72,12 @@ extern uint64_t metal_stack_guard;   /* 0 until metal_stack_switch */
 void metal_clock_init(void);
 uint64_t metal_clock_ns(void);
 
-/* natives.c: the kern_platform and the native handlers (log, time). */
+/* random.c: RDRAND, else RDSEED, else TSC jitter (not cryptographic; init says
+ * which on serial). */
+void metal_random_init(void);
+int metal_random_fill(uint8_t *buf, size_t n);   /* -1 when the CPU's source failed */
+
+/* natives.c: the kern_platform and the native handlers (log, time, random). */
 struct kern_state;
 struct kern_platform;
 #define METAL_SLEEPERS 64

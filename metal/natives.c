@@ -1,7 +1,7 @@
 /* natives.c: the metal platform for the kernel core (kern_platform) and its first
- * native handlers: log (to serial) and time (the TSC clock).  No random handler yet:
- * the random interface promises cryptographically secure bytes, and metal has no
- * source for them (RDRAND or virtio-rng) yet; a program that asks gets "no handler".
+ * native handlers: log (to serial), time (the TSC clock) and random (random.c: the
+ * CPU's RDRAND or RDSEED; where the CPU has neither, TSC jitter, which is not
+ * cryptographic, and the boot log says so).
  *
  * Every handler answers each message that wants an answer; garbage gets an error
  * answer with a u16 WASI errno, as on hosted.  sleep_until with a future deadline
@@ -14,8 +14,9 @@
 
 #include "ifc_log.h"
 #include "ifc_time.h"
+#include "ifc_random.h"
 
-enum { ERRNO_INVAL = 28, ERRNO_NOMEM = 48 };
+enum { ERRNO_INVAL = 28, ERRNO_IO = 29, ERRNO_NOMEM = 48 };
 
 static void answer_errno(kern_state *k, uint64_t id, int e)
 {
@@ -126,10 +127,42 @@ size_t metal_natives_wake(struct metal_sys *s)
 	return s->nsleepers;
 }
 
+/* ---- random ------------------------------------------------------------------------ */
+
+static void random_message(void *ud, kern_state *k, const kern_delivery *d)
+{
+	(void)ud;
+	ifc_random_get m;
+	if (!d->id)
+		return;
+	/* The same 64 KiB bound as hosted: one answer, one heap block. */
+	if (ifc_random_get_decode(d->body, d->len, &m) != 0 || m.len > (1u << 16)) {
+		answer_errno(k, d->id, ERRNO_INVAL);
+		return;
+	}
+	size_t nb = m.len ? m.len : 1, cap = (size_t)m.len + 8;
+	uint8_t *bytes = metal_heap_alloc(NULL, NULL, 0, nb);
+	uint8_t *out = metal_heap_alloc(NULL, NULL, 0, cap);
+	if (!bytes || !out || metal_random_fill(bytes, m.len) != 0) {
+		answer_errno(k, d->id, ERRNO_IO);
+	} else {
+		ifc_random_get_answer a = { .bytes = bytes, .bytes_len = m.len };
+		uint32_t len = ifc_random_get_answer_encode(&a, out, (uint32_t)cap);
+		kern_answer(k, d->id, out, len, KERN_ANSWER_OK);
+	}
+	if (bytes)
+		metal_heap_alloc(NULL, bytes, nb, 0);
+	if (out)
+		metal_heap_alloc(NULL, out, cap, 0);
+}
+
+static const kern_native random_ops = { random_message, NULL };
+
 int metal_natives_init(struct metal_sys *s)
 {
 	if (kern_native_register(s->k, ifc_log_id, &log_ops, s) ||
-	    kern_native_register(s->k, ifc_time_id, &time_ops, s))
+	    kern_native_register(s->k, ifc_time_id, &time_ops, s) ||
+	    kern_native_register(s->k, ifc_random_id, &random_ops, s))
 		return -1;
 	return 0;
 }

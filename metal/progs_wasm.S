@@ -6,5 +6,9 @@
 metal_sleep_wasm:
 	.incbin "build/programs/metal/sleep.wasm"
 metal_sleep_wasm_end:
+	.global metal_random_wasm, metal_random_wasm_end
+metal_random_wasm:
+	.incbin "build/programs/wasi-tests/random.wasm"	/* getentropy: random.get */
+metal_random_wasm_end:
 
 	.section .note.GNU-stack, "", @progbits
