@@ -1,7 +1,9 @@
-/* boot.S: the multiboot1 header and the 32-bit entry stub.
+/* boot.S: the multiboot1 and multiboot2 headers and the 32-bit entry stub.
  *
- * QEMU -kernel (and GRUB's multiboot) enter _start in 32-bit protected mode, paging off,
- * eax = multiboot magic, ebx = physical address of the multiboot info.  The stub builds
+ * QEMU -kernel (multiboot1) and GRUB's multiboot2 both enter _start in 32-bit protected
+ * mode, paging off, eax = the loader's magic, ebx = physical address of its boot info;
+ * metal_main tells the two apart by the magic (mb2.c translates the multiboot2 info).
+ * The stub builds
  * page tables that identity-map 0..4 GiB with 2 MiB pages (the kernel, the multiboot
  * info and modules all live below 4 GiB), enables SSE (the engine computes with floats
  * and gcc emits SSE anyway), enters long mode and calls metal_main(magic, info).
@@ -16,6 +18,18 @@
 #define MB1_FLAGS 0x00010003	/* page-align modules | memory map | a.out kludge */
 mb1:	.long MB1_MAGIC, MB1_FLAGS, -(MB1_MAGIC + MB1_FLAGS)
 	.long mb1, __load_start, __load_end, __bss_end, _start
+
+	/* Multiboot2 (spec 2.0, section 3.1): GRUB reads this one and loads the ELF64 by
+	 * its program header, so only the end tag follows; the header must be 8-byte
+	 * aligned and lie in the first 32 KiB, which the .multiboot section guarantees. */
+#define MB2_MAGIC 0xE85250D6
+#define MB2_ARCH 0			/* i386 protected mode */
+	.align 8
+mb2:	.long MB2_MAGIC, MB2_ARCH, mb2_end - mb2
+	.long 0x100000000 - (MB2_MAGIC + MB2_ARCH + (mb2_end - mb2))
+	.short 0, 0			/* end tag: type 0, flags 0, size 8 */
+	.long 8
+mb2_end:
 
 	.section .text
 	.code32

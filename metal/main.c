@@ -193,8 +193,10 @@ void metal_main(uint32_t magic, uint32_t info_addr);
 void metal_main(uint32_t magic, uint32_t info_addr)
 {
 	metal_serial_init();
-	if (magic != MB1_BOOT_MAGIC)
-		metal_panic("not booted by a multiboot1 loader");
+	if (magic == MB2_BOOT_MAGIC)
+		info_addr = metal_mb2_to_mb1(info_addr);
+	else if (magic != MB1_BOOT_MAGIC)
+		metal_panic("not booted by a multiboot loader");
 	metal_tss_init();
 	metal_idt_init();
 	const struct mb1_info *info = (const struct mb1_info *)(uintptr_t)info_addr;

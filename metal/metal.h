@@ -96,6 +96,11 @@ int metal_natives_init(struct metal_sys *s);        /* -1 when registering fails
  * wait.  Returns how many still sleep. */
 size_t metal_natives_wake(struct metal_sys *s);
 
+/* mb2.c: the multiboot2 info (GRUB) translated into a multiboot1 info with the
+ * command line and memory map copied out of it; returns the translation's address,
+ * which stays valid forever.  Missing tags leave their MB1_INFO_ flag clear. */
+uint32_t metal_mb2_to_mb1(uint32_t info_addr);
+
 /* main.c */
 /* Leaves QEMU through isa-debug-exit; halts forever where there is no such device. */
 _Noreturn void metal_exit(uint8_t code);

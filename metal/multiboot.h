@@ -1,11 +1,12 @@
 /* multiboot.h: the parts of the multiboot1 info structure metal reads (Multiboot
- * Specification 0.6.96, section 3.3).  Included by main.c and frames.c. */
+ * Specification 0.6.96, section 3.3).  Included by main.c, frames.c and mb2.c. */
 #ifndef WASMOS_METAL_MULTIBOOT_H
 #define WASMOS_METAL_MULTIBOOT_H
 
 #include <stdint.h>
 
 #define MB1_BOOT_MAGIC 0x2BADB002u
+#define MB2_BOOT_MAGIC 0x36D76289u   /* multiboot2: mb2.c translates its info */
 
 enum {
 	MB1_INFO_CMDLINE = 1u << 2,

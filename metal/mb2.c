@@ -1,0 +1,83 @@
+/* mb2.c: accepts the multiboot2 boot information (GRUB's `multiboot2`) by translating
+ * it into the multiboot1 form the rest of metal already reads (multiboot.h), so that
+ * frames.c and main.c keep one input format.
+ *
+ * The info is a list of tags, each 8-byte aligned: type, size, then the payload, ending
+ * with type 0 (Multiboot2 spec, section 3.6).  Only the command line (type 1) and the
+ * memory map (type 6) are read.  Both are copied into static buffers here: GRUB may
+ * place its info anywhere in RAM, above the kernel too, where frames.c would hand it
+ * out, so nothing may point into it once the frame allocator runs.  The translated
+ * info is a true singleton of the machine, like the boot it describes.
+ */
+#include "metal.h"
+#include "multiboot.h"
+
+enum { MB2_TAG_END = 0, MB2_TAG_CMDLINE = 1, MB2_TAG_MMAP = 6 };
+
+/* A memory map longer than this loses its tail (that RAM stays unused).  GRUB merges
+ * adjacent ranges of one type; OVMF maps give a few dozen. */
+#define MB2_MAX_MMAP 128
+#define MB2_MAX_CMDLINE 1024
+
+struct mb2_tag {
+	uint32_t type, size;   /* size counts this header, not the padding to 8 */
+};
+
+struct mb2_mmap_entry {
+	uint64_t addr, len;
+	uint32_t type, reserved;   /* type 1: available RAM, as in multiboot1 */
+};
+
+static struct mb1_info info;
+static struct mb1_mmap mmap[MB2_MAX_MMAP];
+static char cmdline[MB2_MAX_CMDLINE];
+
+/* Copies the memory map tag's entries; entry_size may grow in later versions of the
+ * spec, so entries are stepped by it and only the fields we know are read. */
+static void take_mmap(const struct mb2_tag *t)
+{
+	const uint8_t *p = (const uint8_t *)t + 16, *end = (const uint8_t *)t + t->size;
+	uint32_t entry_size = ((const uint32_t *)t)[2];
+	size_t n = 0;
+	if (t->size < 16 || entry_size < sizeof(struct mb2_mmap_entry))
+		return;
+	for (; p + sizeof(struct mb2_mmap_entry) <= end && n < MB2_MAX_MMAP; p += entry_size, n++) {
+		const struct mb2_mmap_entry *e = (const struct mb2_mmap_entry *)p;
+		mmap[n] = (struct mb1_mmap){
+			.size = sizeof(struct mb1_mmap) - 4, .addr = e->addr, .len = e->len, .type = e->type,
+		};
+	}
+	info.flags |= MB1_INFO_MMAP;
+	info.mmap_addr = (uint32_t)(uintptr_t)mmap;
+	info.mmap_length = (uint32_t)(n * sizeof(struct mb1_mmap));
+}
+
+static void take_cmdline(const struct mb2_tag *t)
+{
+	size_t n = t->size - sizeof *t;
+	if (n >= MB2_MAX_CMDLINE)
+		n = MB2_MAX_CMDLINE - 1;
+	memcpy(cmdline, t + 1, n);
+	cmdline[n] = 0;   /* the tag's string is NUL-terminated; this bounds a bad one */
+	info.flags |= MB1_INFO_CMDLINE;
+	info.cmdline = (uint32_t)(uintptr_t)cmdline;
+}
+
+uint32_t metal_mb2_to_mb1(uint32_t info_addr)
+{
+	const uint8_t *base = (const uint8_t *)(uintptr_t)info_addr;
+	uint32_t total = *(const uint32_t *)base;
+	info = (struct mb1_info){ 0 };
+	/* Tags start after total_size and reserved; a tag must fit inside total. */
+	for (uint32_t off = 8; off + sizeof(struct mb2_tag) <= total;) {
+		const struct mb2_tag *t = (const struct mb2_tag *)(base + off);
+		if (t->type == MB2_TAG_END || t->size < sizeof *t || t->size > total - off)
+			break;
+		if (t->type == MB2_TAG_CMDLINE)
+			take_cmdline(t);
+		else if (t->type == MB2_TAG_MMAP)
+			take_mmap(t);
+		off += (t->size + 7) & ~7u;
+	}
+	return (uint32_t)(uintptr_t)&info;
+}
