@@ -7,6 +7,7 @@
 #   make bench       bench/run.sh                   make run         boot the demo, system/demo.sys
 #   make fuzz        the libFuzzer targets, FUZZ_SECONDS each (not in CI; -j2 runs both at once)
 #   make metal       build/metal/wasmos.elf, the bare-metal kernel  make qemu   boot it
+#   make iso         build/metal/wasmos.iso, GRUB + the kernel       make qemu-uefi  boot it
 #   make clean
 #
 # Two builds share the sources: build/release (-O2) and build/asan (sanitizers).
@@ -140,9 +141,11 @@ E2E_PROG_SRCS := $(wildcard tests/e2e/progs/*.c)
 $(foreach f,$(E2E_PROG_SRCS),$(eval $(call wasmos_program,tests/$(basename $(notdir $(f))),$(f))))
 test: programs $(E2E_PROG_SRCS:tests/e2e/progs/%.c=build/programs/tests/%.wasm)
 -include $(E2E_PROG_SRCS:%.c=$(PROG_OBJ)/%.d)
-# tests/metal/boot_test.sh: boots build/metal/wasmos.elf in QEMU (metal/metal.mk).
-TEST_CMDS += "tests/metal/boot_test.sh build/metal/wasmos.elf"
-test: build/metal/wasmos.elf
+# tests/metal/boot_test.sh: boots build/metal/wasmos.elf in QEMU (metal/metal.mk), by
+# -kernel and from the GRUB ISO under SeaBIOS; --uefi boots the ISO under OVMF.
+TEST_CMDS += "tests/metal/boot_test.sh build/metal/wasmos.elf build/metal/wasmos.iso" \
+	"tests/metal/boot_test.sh --uefi build/metal/wasmos.iso"
+test: build/metal/wasmos.elf build/metal/wasmos.iso
 
 # ---- fuzzing (not in CI) ---------------------------------------------------------------
 # build/fuzz/fuzz_load and fuzz_run: tests/fuzz/targets.c with engine/ and lib/, under

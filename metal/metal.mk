@@ -3,7 +3,11 @@
 #   make metal      build/metal/wasmos.elf: an ELF64 with a multiboot1 header (a.out
 #                   kludge) that QEMU's -kernel and GRUB boot (metal/boot.S)
 #   make qemu       boot it in QEMU, serial on this terminal
-#   make test-metal tests/metal/boot_test.sh
+#   make test-metal tests/metal/boot_test.sh, -kernel and GRUB under SeaBIOS
+#   make iso        build/metal/wasmos.iso: GRUB boots the same ELF by multiboot2,
+#                   from BIOS or UEFI (metal/mkiso.sh, metal/mb2.c)
+#   make qemu-iso   boot the ISO under SeaBIOS     make qemu-uefi   the same under OVMF
+#   make test-metal-uefi  tests/metal/boot_test.sh --uefi (about 4 s)
 #
 # Compiled freestanding with gcc (METAL_CC; the flags are gcc's): no red zone
 # (interrupts push onto the kernel stack), -mcmodel=small because the image is
@@ -23,7 +27,7 @@ METAL_OBJS := $(patsubst %,build/metal/%.o,$(basename $(METAL_SRCS))) \
 METAL_LIBGCC := $(shell $(METAL_CC) -print-libgcc-file-name)
 QEMU_FLAGS := -accel tcg -display none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
 
-.PHONY: metal qemu test-metal
+.PHONY: metal qemu test-metal iso qemu-iso qemu-uefi test-metal-uefi
 metal: build/metal/wasmos.elf
 
 build/metal/metal/%.o: metal/%.c | $(SETUP)
@@ -58,7 +62,24 @@ qemu: build/metal/wasmos.elf
 	qemu-system-x86_64 $(QEMU_FLAGS) -kernel $< -serial stdio; \
 		rc=$$?; echo "qemu: exit status $$rc"; [ $$rc -eq 33 ]
 
-test-metal: build/metal/wasmos.elf
-	$(Q)tests/metal/boot_test.sh build/metal/wasmos.elf
+test-metal: build/metal/wasmos.elf build/metal/wasmos.iso
+	$(Q)tests/metal/boot_test.sh build/metal/wasmos.elf build/metal/wasmos.iso
+
+iso: build/metal/wasmos.iso
+build/metal/wasmos.iso: build/metal/wasmos.elf metal/mkiso.sh
+	@$(if $(Q),echo "  ISO     $@")
+	$(Q)metal/mkiso.sh $< $@
+
+# -nic none: otherwise OVMF, finding no boot entry it likes first, tries PXE and waits.
+qemu-iso: build/metal/wasmos.iso
+	qemu-system-x86_64 $(QEMU_FLAGS) -nic none -cdrom $< -serial stdio; \
+		rc=$$?; echo "qemu: exit status $$rc"; [ $$rc -eq 33 ]
+
+qemu-uefi: build/metal/wasmos.iso
+	qemu-system-x86_64 $(QEMU_FLAGS) -nic none -bios /usr/share/ovmf/OVMF.fd -cdrom $< -serial stdio; \
+		rc=$$?; echo "qemu: exit status $$rc"; [ $$rc -eq 33 ]
+
+test-metal-uefi: build/metal/wasmos.iso
+	$(Q)tests/metal/boot_test.sh --uefi build/metal/wasmos.iso
 
 -include $(METAL_OBJS:.o=.d)
