@@ -186,6 +186,10 @@ static _Noreturn void kernel_main(void)
 				p = &programs[i];
 		run_program(p);
 	}
+	/* "hold": stay up, so that tests/metal/screen_test.c can take a screendump. */
+	if (has_word(cmdline, "hold"))
+		for (;;)
+			__asm__ volatile("cli; hlt");
 	metal_exit(METAL_EXIT_OK);
 }
 
@@ -193,6 +197,7 @@ void metal_main(uint32_t magic, uint32_t info_addr);
 void metal_main(uint32_t magic, uint32_t info_addr)
 {
 	metal_serial_init();
+	metal_vga_init(magic, info_addr);
 	if (magic == MB2_BOOT_MAGIC)
 		info_addr = metal_mb2_to_mb1(info_addr);
 	else if (magic != MB1_BOOT_MAGIC)

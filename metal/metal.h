@@ -28,6 +28,11 @@ void metal_serial_puts(const char *s);
 void metal_serial_hex(uint64_t v);   /* "0x" and 16 hex digits */
 void metal_serial_dec(uint64_t v);
 
+/* vga.c: the VGA text console, a mirror of serial; on only when the loader left
+ * 80x25 text (magic and info as boot.S passes them, before mb2.c translates). */
+void metal_vga_init(uint32_t magic, uint32_t info_addr);
+void metal_vga_putc(char c);   /* nothing while the console is off */
+
 /* frames.c: 4 KiB physical frames below 4 GiB (identity-mapped). */
 /* Frees what the multiboot memory map calls RAM, less the first MiB, the kernel
  * image and the modules.  -1 when the loader gave no memory map. */

@@ -82,4 +82,12 @@ qemu-uefi: build/metal/wasmos.iso
 test-metal-uefi: build/metal/wasmos.iso
 	$(Q)tests/metal/boot_test.sh --uefi build/metal/wasmos.iso
 
+# tests/metal/screen_test.c: a host program, the QMP client of the screen test in
+# boot_test.sh (it looks for it beside the ELF).
+build/metal/screen_test: tests/metal/screen_test.c | $(SETUP)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
+test test-metal: build/metal/screen_test
+
 -include $(METAL_OBJS:.o=.d)

@@ -20,6 +20,7 @@ static void putc_raw(char c)
 	while (!(metal_inb(COM1 + 5) & 0x20))  /* transmit holding register empty */
 		;
 	metal_outb(COM1, (uint8_t)c);
+	metal_vga_putc(c);   /* the screen mirrors serial (vga.c) */
 }
 
 void metal_serial_write(const char *s, size_t len)

@@ -64,6 +64,26 @@ boot() {
 	fi
 }
 
+# screen: boots with "hold" (the kernel stays up after hello) and a QMP socket; then
+# tests/metal/screen_test.c waits for the exit line on serial, takes a screendump and
+# checks, cell by cell, that the VGA text console (metal/vga.c) drew the serial text.
+# The serial log is removed first, so that an old log cannot satisfy the wait.
+screen_test=$(dirname "$elf")/screen_test
+screen() {
+	local sock="$out.qmp" shot="$out.ppm" m=("${medium[@]}") how=${medium[*]:--kernel}
+	[ ${#m[@]} -eq 0 ] && m=(-kernel "$elf" -append hold)
+	rm -f "$sock" "$shot" "$out"
+	timeout 60 qemu-system-x86_64 -accel tcg -display none -no-reboot -nic none \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 "${m[@]}" -serial "file:$out" \
+		-qmp "unix:$sock,server=on,wait=off" </dev/null >/dev/null 2>&1 &
+	local qemu=$!
+	"$screen_test" "$sock" "$out" "$shot"
+	check "screen shows the serial text, cell by cell ($how)" $?
+	kill "$qemu" 2>/dev/null
+	wait "$qemu" 2>/dev/null
+	rm -f "$sock" "$shot"
+}
+
 # GRUB under OVMF: the same ISO's EFI image; GRUB has left boot services and enters
 # the same 32-bit stub.  -bios OVMF.fd keeps no variables between runs.
 if [ "$uefi" -eq 1 ]; then
@@ -100,6 +120,7 @@ boot "run=random" 33 "entropy from TSC jitter (not cryptographic)" "5 passed, 0 
 cpu=(-cpu max)
 boot "run=random" 33 "entropy from rdrand" "5 passed, 0 failed" "wasmos: random exited with status 0"
 cpu=()
+screen
 
 # GRUB from a CD under SeaBIOS, by multiboot2 (metal/mb2.c): the memory map and the
 # command line come from its tags.  The exception tests are not repeated: they test
@@ -112,6 +133,13 @@ if [ -n "$iso" ]; then
 		boot "test=heap" 33 "wasmos: heap ok"
 	else
 		check "metal/mkiso.sh builds an ISO with test=heap" 1
+	fi
+	# GRUB leaves BIOS text mode and says so in its framebuffer tag (EGA text).
+	if metal/mkiso.sh "$elf" "$tmp_iso" "hold"; then
+		medium=(-cdrom "$tmp_iso")
+		screen
+	else
+		check "metal/mkiso.sh builds an ISO with hold" 1
 	fi
 fi
 
