@@ -16,6 +16,7 @@
 extern const uint8_t metal_hello_wasm[], metal_hello_wasm_end[];
 extern const uint8_t metal_sleep_wasm[], metal_sleep_wasm_end[];
 extern const uint8_t metal_random_wasm[], metal_random_wasm_end[];
+extern const uint8_t metal_clocks_wasm[], metal_clocks_wasm_end[];
 
 /* The embedded programs "run=NAME" picks from (hello when none is named). */
 static const struct program {
@@ -25,6 +26,7 @@ static const struct program {
 	{ "hello", "run=hello", metal_hello_wasm, metal_hello_wasm_end },
 	{ "sleep", "run=sleep", metal_sleep_wasm, metal_sleep_wasm_end },
 	{ "random", "run=random", metal_random_wasm, metal_random_wasm_end },
+	{ "clocks", "run=clocks", metal_clocks_wasm, metal_clocks_wasm_end },
 };
 
 _Noreturn void metal_exit(uint8_t code)
@@ -103,7 +105,7 @@ static void run_program(const struct program *prog)
 		.plat_ud = &sys,
 	};
 	sys.k = kern_new(&cfg);
-	if (!sys.k || metal_natives_init(&sys) != 0)
+	if (!sys.k || metal_natives_init(&sys) != 0 || metal_rtc_register(sys.k) != 0)
 		metal_panic("kernel: out of memory at start");
 	const char *argv[] = { prog->name };
 	kern_spawn_args a = {
@@ -216,5 +218,6 @@ void metal_main(uint32_t magic, uint32_t info_addr)
 	if (metal_frames_init(info_addr) != 0)
 		metal_panic("no multiboot memory map");
 	metal_clock_init();
+	metal_rtc_init();
 	metal_stack_switch(kernel_main);
 }

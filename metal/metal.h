@@ -82,6 +82,14 @@ uint64_t metal_clock_ns(void);
 void metal_random_init(void);
 int metal_random_fill(uint8_t *buf, size_t n);   /* -1 when the CPU's source failed */
 
+/* rtc.c: the CMOS clock read once at boot (after metal_clock_init); the wall clock
+ * is that plus the TSC clock's elapsed time.  metal_rtc_register serves system-time
+ * natively on a kernel; -1 when registering fails. */
+struct kern_state;
+void metal_rtc_init(void);
+uint64_t metal_rtc_now_ns(void);   /* ns since 1970-01-01 UTC */
+int metal_rtc_register(struct kern_state *k);
+
 /* natives.c: the kern_platform and the native handlers (log, time, random). */
 struct kern_state;
 struct kern_platform;

@@ -10,5 +10,9 @@ metal_sleep_wasm_end:
 metal_random_wasm:
 	.incbin "build/programs/wasi-tests/random.wasm"	/* getentropy: random.get */
 metal_random_wasm_end:
+	.global metal_clocks_wasm, metal_clocks_wasm_end
+metal_clocks_wasm:
+	.incbin "build/programs/wasi-tests/clocks.wasm"	/* system-time.now: rtc.c */
+metal_clocks_wasm_end:
 
 	.section .note.GNU-stack, "", @progbits

@@ -122,6 +122,11 @@ boot "run=random" 33 "entropy from rdrand" "5 passed, 0 failed" "wasmos: random 
 cpu=()
 screen
 
+# clock_time_get(REALTIME) through system-time (metal/rtc.c: the CMOS clock at boot
+# plus the TSC clock); clocks.wasm checks it is after 2020 and that the monotonic and
+# CPU-time clocks move forward.
+boot "run=clocks" 33 "wasmos: rtc: " "10 passed, 0 failed" "wasmos: clocks exited with status 0"
+
 # GRUB from a CD under SeaBIOS, by multiboot2 (metal/mb2.c): the memory map and the
 # command line come from its tags.  The exception tests are not repeated: they test
 # the IDT, which does not depend on the loader.
