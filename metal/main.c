@@ -12,21 +12,26 @@
 #include "metal.h"
 #include "kernel.h"
 #include "multiboot.h"
+#include "ifc_pci.h"
 
 extern const uint8_t metal_hello_wasm[], metal_hello_wasm_end[];
 extern const uint8_t metal_sleep_wasm[], metal_sleep_wasm_end[];
 extern const uint8_t metal_random_wasm[], metal_random_wasm_end[];
 extern const uint8_t metal_clocks_wasm[], metal_clocks_wasm_end[];
+extern const uint8_t metal_lspci_wasm[], metal_lspci_wasm_end[];
 
 /* The embedded programs "run=NAME" picks from (hello when none is named). */
 static const struct program {
 	const char *name, *word;
 	const uint8_t *start, *end;
+	const uint8_t (*allow)[KERN_ID_SIZE];   /* beyond the default grant */
+	uint32_t nallow;
 } programs[] = {
-	{ "hello", "run=hello", metal_hello_wasm, metal_hello_wasm_end },
-	{ "sleep", "run=sleep", metal_sleep_wasm, metal_sleep_wasm_end },
-	{ "random", "run=random", metal_random_wasm, metal_random_wasm_end },
-	{ "clocks", "run=clocks", metal_clocks_wasm, metal_clocks_wasm_end },
+	{ "hello", "run=hello", metal_hello_wasm, metal_hello_wasm_end, NULL, 0 },
+	{ "sleep", "run=sleep", metal_sleep_wasm, metal_sleep_wasm_end, NULL, 0 },
+	{ "random", "run=random", metal_random_wasm, metal_random_wasm_end, NULL, 0 },
+	{ "clocks", "run=clocks", metal_clocks_wasm, metal_clocks_wasm_end, NULL, 0 },
+	{ "lspci", "run=lspci", metal_lspci_wasm, metal_lspci_wasm_end, &ifc_pci_id, 1 },
 };
 
 _Noreturn void metal_exit(uint8_t code)
@@ -105,7 +110,8 @@ static void run_program(const struct program *prog)
 		.plat_ud = &sys,
 	};
 	sys.k = kern_new(&cfg);
-	if (!sys.k || metal_natives_init(&sys) != 0 || metal_rtc_register(sys.k) != 0)
+	if (!sys.k || metal_natives_init(&sys) != 0 || metal_rtc_register(sys.k) != 0 ||
+	    metal_pci_register(sys.k) != 0)
 		metal_panic("kernel: out of memory at start");
 	const char *argv[] = { prog->name };
 	kern_spawn_args a = {
@@ -114,6 +120,8 @@ static void run_program(const struct program *prog)
 		.wasm_len = (size_t)(prog->end - prog->start),
 		.argv = argv,
 		.argc = 1,
+		.allow = prog->allow,
+		.nallow = prog->nallow,
 	};
 	eng_error err = { 0 };
 	int rc = kern_spawn(sys.k, &a, &sys.main_pid, &err);

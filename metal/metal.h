@@ -90,6 +90,10 @@ void metal_rtc_init(void);
 uint64_t metal_rtc_now_ns(void);   /* ns since 1970-01-01 UTC */
 int metal_rtc_register(struct kern_state *k);
 
+/* pci.c: configuration space by ports 0xCF8/0xCFC, served natively as the pci
+ * interface (interfaces/pci.ifc); -1 when registering fails. */
+int metal_pci_register(struct kern_state *k);
+
 /* natives.c: the kern_platform and the native handlers (log, time, random). */
 struct kern_state;
 struct kern_platform;

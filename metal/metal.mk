@@ -52,6 +52,7 @@ $(filter build/metal/metal/%,$(METAL_OBJS)): | build/gen/ifc_all.h
 $(eval $(call wasmos_program,metal/sleep,tests/metal/progs/sleep.c))
 build/metal/metal/progs_wasm.o: build/programs/metal/sleep.wasm build/programs/wasi-tests/random.wasm
 build/metal/metal/progs_wasm.o: build/programs/wasi-tests/clocks.wasm
+build/metal/metal/progs_wasm.o: build/programs/lspci.wasm
 
 build/metal/wasmos.elf: $(METAL_OBJS) metal/linker.ld
 	@$(if $(Q),echo "  LD      $@")

@@ -14,5 +14,9 @@ metal_random_wasm_end:
 metal_clocks_wasm:
 	.incbin "build/programs/wasi-tests/clocks.wasm"	/* system-time.now: rtc.c */
 metal_clocks_wasm_end:
+	.global metal_lspci_wasm, metal_lspci_wasm_end
+metal_lspci_wasm:
+	.incbin "build/programs/lspci.wasm"	/* pci.list: pci.c */
+metal_lspci_wasm_end:
 
 	.section .note.GNU-stack, "", @progbits

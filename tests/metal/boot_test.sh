@@ -127,6 +127,11 @@ screen
 # CPU-time clocks move forward.
 boot "run=clocks" 33 "wasmos: rtc: " "10 passed, 0 failed" "wasmos: clocks exited with status 0"
 
+# pci.list (metal/pci.c), granted to lspci only: QEMU's default i440fx machine has its
+# host bridge at 00:00.0 and the PIIX3 ISA bridge at 00:01.0.
+boot "run=lspci" 33 "00:00.0 8086:1237 class 06 00" "00:01.0 8086:7000 class 06 01" \
+	"wasmos: lspci exited with status 0"
+
 # GRUB from a CD under SeaBIOS, by multiboot2 (metal/mb2.c): the memory map and the
 # command line come from its tags.  The exception tests are not repeated: they test
 # the IDT, which does not depend on the loader.
