@@ -208,6 +208,7 @@ void metal_main(uint32_t magic, uint32_t info_addr)
 {
 	metal_serial_init();
 	metal_vga_init(magic, info_addr);
+	metal_fb_init(magic, info_addr);
 	if (magic == MB2_BOOT_MAGIC)
 		info_addr = metal_mb2_to_mb1(info_addr);
 	else if (magic != MB1_BOOT_MAGIC)

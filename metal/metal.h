@@ -33,6 +33,14 @@ void metal_serial_dec(uint64_t v);
 void metal_vga_init(uint32_t magic, uint32_t info_addr);
 void metal_vga_putc(char c);   /* nothing while the console is off */
 
+/* fb.c: the same mirror on a 32-bit RGB framebuffer from GRUB's multiboot2 tag
+ * (UEFI's GOP), in 8x16 cells with font.c's glyphs; off for any other boot. */
+void metal_fb_init(uint32_t magic, uint32_t info_addr);
+void metal_fb_putc(char c);   /* nothing while the console is off */
+
+/* font.c: 5x7 glyphs for ASCII 32..126, rows top first, bit 4 leftmost. */
+extern const uint8_t metal_font[95][7];
+
 /* frames.c: 4 KiB physical frames below 4 GiB (identity-mapped). */
 /* Frees what the multiboot memory map calls RAM, less the first MiB, the kernel
  * image and the modules.  -1 when the loader gave no memory map. */

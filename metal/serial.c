@@ -21,6 +21,7 @@ static void putc_raw(char c)
 		;
 	metal_outb(COM1, (uint8_t)c);
 	metal_vga_putc(c);   /* the screen mirrors serial (vga.c) */
+	metal_fb_putc(c);    /* or the framebuffer does (fb.c) */
 }
 
 void metal_serial_write(const char *s, size_t len)
