@@ -121,6 +121,18 @@ int metal_natives_init(struct metal_sys *s);        /* -1 when registering fails
  * wait.  Returns how many still sleep. */
 size_t metal_natives_wake(struct metal_sys *s);
 
+/* ps2.c: the PS/2 keyboard, scan code set 1 to US text on IRQ1. */
+void metal_ps2_init(void);   /* after metal_timer_init: unmasks IRQ1 */
+void metal_ps2_irq(void);    /* from metal_irq: one byte into the ring */
+void metal_ps2_poll(void);   /* from the loop: the ring's keys into stdin.c */
+
+/* stdin.c: the stdin interface, fed by ps2.c and COM1 input. */
+int metal_stdin_init(struct metal_sys *s);   /* -1 when registering fails */
+void metal_stdin_push(char c);
+/* Drains keyboard and serial, answers what waits; returns how many messages still
+ * wait for input.  The main loop calls it after each wait. */
+size_t metal_stdin_poll(void);
+
 /* mb2.c: the multiboot2 info (GRUB) translated into a multiboot1 info with the
  * command line and memory map copied out of it; returns the translation's address,
  * which stays valid forever.  Missing tags leave their MB1_INFO_ flag clear. */

@@ -51,6 +51,8 @@ $(filter build/metal/metal/%,$(METAL_OBJS)): | build/gen/ifc_all.h
 # The test programs "run=NAME" picks (metal/progs_wasm.S, tests/metal/progs/).
 $(eval $(call wasmos_program,metal/sleep,tests/metal/progs/sleep.c))
 build/metal/metal/progs_wasm.o: build/programs/metal/sleep.wasm build/programs/wasi-tests/random.wasm
+$(eval $(call wasmos_program,metal/readline,tests/metal/progs/readline.c))
+build/metal/metal/progs_wasm.o: build/programs/metal/readline.wasm
 build/metal/metal/progs_wasm.o: build/programs/wasi-tests/clocks.wasm
 build/metal/metal/progs_wasm.o: build/programs/lspci.wasm
 

@@ -10,6 +10,10 @@ metal_sleep_wasm_end:
 metal_random_wasm:
 	.incbin "build/programs/wasi-tests/random.wasm"	/* getentropy: random.get */
 metal_random_wasm_end:
+	.global metal_readline_wasm, metal_readline_wasm_end
+metal_readline_wasm:
+	.incbin "build/programs/metal/readline.wasm"	/* stdin.read: keyboard, COM1 */
+metal_readline_wasm_end:
 	.global metal_clocks_wasm, metal_clocks_wasm_end
 metal_clocks_wasm:
 	.incbin "build/programs/wasi-tests/clocks.wasm"	/* system-time.now: rtc.c */

@@ -64,6 +64,8 @@ void metal_irq(struct metal_frame *f)
 	}
 	if (irq == 0)
 		ticks++;
+	if (irq == 1)
+		metal_ps2_irq();
 	if (irq >= 8)
 		metal_outb(PIC2, PIC_EOI);
 	metal_outb(PIC1, PIC_EOI);

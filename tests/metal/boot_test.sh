@@ -140,6 +140,43 @@ boot "run=clocks" 33 "wasmos: rtc: " "10 passed, 0 failed" "wasmos: clocks exite
 boot "run=lspci" 33 "00:00.0 8086:1237 class 06 00" "00:01.0 8086:7000 class 06 01" \
 	"wasmos: lspci exited with status 0"
 
+# stdin (metal/stdin.c): readline.wasm prints "readline: ready", reads a line and
+# prints it back.  The keys go in only after the prompt, through the QEMU monitor on
+# QEMU's stdin (sendkey: PS/2 scan codes, IRQ1, metal/ps2.c); then the same through
+# COM1 with the monitor off, the serial port on stdin and stdout.  The writer keeps
+# its end of the pipe open until the program has answered (or 30 s), so QEMU never
+# sees the end of its input first.
+wait_serial() { # marker: until serial shows it, at most 30 s
+	for _ in $(seq 300); do
+		grep -qF -- "$1" "$out" 2>/dev/null && return
+		sleep 0.1
+	done
+}
+typed() { # how (monitor|serial), then what to write once the prompt is there
+	local how=$1 keys=$2 rc
+	: >"$out"
+	local io=(-serial "file:$out" -monitor stdio)
+	[ "$how" = serial ] && io=(-serial stdio -monitor none)
+	{ wait_serial "readline: ready"; printf '%b' "$keys"; wait_serial "readline exited"; } |
+		timeout 60 qemu-system-x86_64 -accel tcg -display none -no-reboot -nic none \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$elf" -append run=readline \
+		"${io[@]}" >"$out.stdout" 2>/dev/null
+	rc=$?
+	[ "$how" = serial ] && cat "$out.stdout" >>"$out"
+	rm -f "$out.stdout"
+	[ "$rc" -eq 33 ]
+	check "run=readline typed through $how exits with status 33 (got $rc)" $?
+}
+keys=""
+for k in shift-h i spc t h e r e shift-1 minus shift-equal ret; do keys+="sendkey $k\n"; done
+typed monitor "$keys"
+grep -qF "readline: got 'Hi there!-+'" "$out"
+check "serial shows the keyboard's line 'Hi there!-+'" $?
+typed serial 'from COM1, 42\r'
+grep -qF "readline: got 'from COM1, 42'" "$out"
+check "serial shows the serial line 'from COM1, 42'" $?
+[ "$fail" -eq 0 ] || { echo "--- serial:"; cat "$out"; echo "---"; }
+
 # GRUB from a CD under SeaBIOS, by multiboot2 (metal/mb2.c): the memory map and the
 # command line come from its tags.  The exception tests are not repeated: they test
 # the IDT, which does not depend on the loader.
