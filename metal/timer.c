@@ -7,7 +7,8 @@
  * interrupt pending at the sti is taken in the hlt, which then returns.
  *
  * The tick only wakes the CPU and counts; time itself stays clock.c's TSC clock, and
- * the main loop compares deadlines with it.  All IRQs but 0 stay masked.
+ * the main loop compares deadlines with it.  All IRQs but 0 stay masked, and 1, which
+ * ps2.c unmasks for the keyboard (metal_irq hands its byte to metal_ps2_irq).
  */
 #include "metal.h"
 
