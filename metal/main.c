@@ -17,6 +17,7 @@
 extern const uint8_t metal_hello_wasm[], metal_hello_wasm_end[];
 extern const uint8_t metal_sleep_wasm[], metal_sleep_wasm_end[];
 extern const uint8_t metal_random_wasm[], metal_random_wasm_end[];
+extern const uint8_t metal_readline_wasm[], metal_readline_wasm_end[];
 extern const uint8_t metal_clocks_wasm[], metal_clocks_wasm_end[];
 extern const uint8_t metal_lspci_wasm[], metal_lspci_wasm_end[];
 
@@ -30,6 +31,7 @@ static const struct program {
 	{ "hello", "run=hello", metal_hello_wasm, metal_hello_wasm_end, NULL, 0 },
 	{ "sleep", "run=sleep", metal_sleep_wasm, metal_sleep_wasm_end, NULL, 0 },
 	{ "random", "run=random", metal_random_wasm, metal_random_wasm_end, NULL, 0 },
+	{ "readline", "run=readline", metal_readline_wasm, metal_readline_wasm_end, NULL, 0 },
 	{ "clocks", "run=clocks", metal_clocks_wasm, metal_clocks_wasm_end, NULL, 0 },
 	{ "lspci", "run=lspci", metal_lspci_wasm, metal_lspci_wasm_end, &ifc_pci_id, 1 },
 };
@@ -113,6 +115,8 @@ static void run_program(const struct program *prog)
 	if (!sys.k || metal_natives_init(&sys) != 0 || metal_rtc_register(sys.k) != 0 ||
 	    metal_pci_register(sys.k) != 0)
 		metal_panic("kernel: out of memory at start");
+	if (metal_stdin_init(&sys) != 0)
+		metal_panic("kernel: out of memory at start");
 	const char *argv[] = { prog->name };
 	kern_spawn_args a = {
 		.name = prog->name,
@@ -140,10 +144,11 @@ static void run_program(const struct program *prog)
 			kern_run_ready(sys.k);
 		if (sys.main_done)
 			break;
-		if (sys.nsleepers == 0)
+		if (sys.nsleepers == 0 && metal_stdin_poll() == 0)
 			metal_panic("the program waits for an event metal cannot give yet");
 		metal_timer_wait();
 		metal_natives_wake(&sys);
+		metal_stdin_poll();
 	}
 	metal_serial_puts("wasmos: ");
 	metal_serial_puts(prog->name);
@@ -180,6 +185,7 @@ static _Noreturn void kernel_main(void)
 	metal_serial_puts(" KiB free\n");
 	metal_timer_init();
 	metal_random_init();
+	metal_ps2_init();
 
 	if (has_word(cmdline, "test=heap"))
 		test_heap();
