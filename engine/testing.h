@@ -13,6 +13,7 @@
 #define WASMOS_ENGINE_TESTING_H
 
 #include "engine.h"
+#include "check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,26 +80,6 @@ static inline void test_heap_fail_at(long n, bool for_good)
 }
 
 /* ---- checks ----------------------------------------------------------------------- */
-
-#define CHECK(cond)                                                              \
-	do {                                                                     \
-		if (!(cond)) {                                                   \
-			fprintf(stderr, "  %s:%d: check failed: %s\n", __FILE__,  \
-				__LINE__, #cond);                                \
-			return 1;                                                \
-		}                                                                \
-	} while (0)
-
-/* CHECK that prints two integers when they differ. */
-#define CHECK_EQ(got, want)                                                      \
-	do {                                                                     \
-		long long g_ = (long long)(got), w_ = (long long)(want);        \
-		if (g_ != w_) {                                                  \
-			fprintf(stderr, "  %s:%d: %s is %lld, want %lld\n",       \
-				__FILE__, __LINE__, #got, g_, w_);               \
-			return 1;                                                \
-		}                                                                \
-	} while (0)
 
 static inline bool test_name_is(const char *s, uint32_t n, const char *want)
 {
@@ -189,13 +170,6 @@ static inline eng_val test_result(eng_thread *t)
 }
 
 /* ---- the runner ------------------------------------------------------------------- */
-
-typedef struct test_case {
-	const char *name;
-	int (*fn)(void);
-} test_case;
-
-#define TEST(name) { #name, name }
 
 /* Runs every test with a fresh heap; prints "name ok" or "name FAIL", then
  * "N passed, N failed".  Returns the exit status. */

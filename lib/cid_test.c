@@ -7,30 +7,14 @@
  * The malformed CIDs (dag-pb, version 2, blake2b, sha1, ...) were made the same way.
  */
 #include "cid.h"
+#include "check.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "base32.h"
 
-#define CHECK(cond)                                                              \
-	do {                                                                     \
-		if (!(cond)) {                                                   \
-			fprintf(stderr, "  %s:%d: check failed: %s\n", __FILE__,  \
-				__LINE__, #cond);                                \
-			return 1;                                                \
-		}                                                                \
-	} while (0)
 
-#define CHECK_EQ(got, want)                                                      \
-	do {                                                                     \
-		long long g_ = (long long)(got), w_ = (long long)(want);        \
-		if (g_ != w_) {                                                  \
-			fprintf(stderr, "  %s:%d: %s is %lld, want %lld\n",       \
-				__FILE__, __LINE__, #got, g_, w_);               \
-			return 1;                                                \
-		}                                                                \
-	} while (0)
 
 #define EMPTY_CID "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
 
@@ -350,12 +334,7 @@ static int test_cid_every_code_has_its_own_text(void)
 
 /* ---- the runner ----------------------------------------------------------------------- */
 
-#define TEST(name) { #name, name }
-
-static const struct {
-	const char *name;
-	int (*fn)(void);
-} tests[] = {
+static const test_case tests[] = {
 	TEST(test_base32_rfc4648_vectors),
 	TEST(test_base32_round_trips_every_length),
 	TEST(test_base32_bad_character_is_refused_with_its_index),
@@ -375,17 +354,5 @@ static const struct {
 
 int main(void)
 {
-	int passed = 0, failed = 0;
-
-	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-		int r = tests[i].fn();
-		printf("%s %s\n", tests[i].name, r ? "FAIL" : "ok");
-		fflush(stdout);
-		if (r)
-			failed++;
-		else
-			passed++;
-	}
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed != 0;
+	return check_run_all(tests, sizeof tests / sizeof tests[0]);
 }

@@ -6,19 +6,12 @@
  * hashlib.  Every test can fail: a digest that differs in any bit fails it.
  */
 #include "sha256.h"
+#include "check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(cond)                                                              \
-	do {                                                                     \
-		if (!(cond)) {                                                   \
-			fprintf(stderr, "  %s:%d: check failed: %s\n", __FILE__,  \
-				__LINE__, #cond);                                \
-			return 1;                                                \
-		}                                                                \
-	} while (0)
 
 static void hex(const uint8_t d[WOS_SHA256_SIZE], char out[2 * WOS_SHA256_SIZE + 1])
 {
@@ -219,12 +212,7 @@ static int test_sha256_init_resets_a_used_context(void)
 
 /* ---- the runner ----------------------------------------------------------------------- */
 
-#define TEST(name) { #name, name }
-
-static const struct {
-	const char *name;
-	int (*fn)(void);
-} tests[] = {
+static const test_case tests[] = {
 	TEST(test_sha256_empty),
 	TEST(test_sha256_abc),
 	TEST(test_sha256_448_bits),
@@ -239,17 +227,5 @@ static const struct {
 
 int main(void)
 {
-	int passed = 0, failed = 0;
-
-	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-		int r = tests[i].fn();
-		printf("%s %s\n", tests[i].name, r ? "FAIL" : "ok");
-		fflush(stdout);
-		if (r)
-			failed++;
-		else
-			passed++;
-	}
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed != 0;
+	return check_run_all(tests, sizeof tests / sizeof tests[0]);
 }
