@@ -252,23 +252,37 @@ int wasi_file_write(kern_state *k, kern_proc *p, wasi_fd *f, const uint8_t *data
 	return SEND(p, r, write, m, finish_written);
 }
 
+/* What fd_pread and fd_pwrite check before their message: a file (else ESPIPE), the
+ * iovecs and the count pointer a[4] in memory, the handler's handle (*h).  *n gets
+ * the bytes to move: at most one message's worth, a short read or write as POSIX
+ * allows.  Returns false when the call is over, with its host status in *hs. */
+static bool positional_start(kern_proc *p, const eng_val *a, int fn, eng_val *r, uint32_t *h,
+			     uint32_t *n, int *hs)
+{
+	save(p, a, 5);
+	wasi_fd *f = wasi_fd_get(p, a[0].u32);
+	uint64_t total;
+	int err = f && f->kind != FD_FILE && f->kind != FD_PREOPEN ? WASI_ESPIPE
+								    : iovs_check(p, a[1].u32, a[2].u32, &total);
+	if (!err && !kern_guest_ptr(p, a[4].u32, 4)) err = WASI_EFAULT;
+	if (err) {
+		*hs = wasi_ret(r, err);
+		return false;
+	}
+	if (!handle_of(p, a[0].u32, fn, r, h, hs)) return false;
+	*n = total < io_cap(p) ? (uint32_t)total : io_cap(p);
+	return true;
+}
+
 /* fd_pread(fd, iovs, iovs_len, offset, nread) */
 int wasi_fd_pread(void *ud, eng_thread *t, const eng_val *a, eng_val *r)
 {
 	(void)t;
 	kern_proc *p = ud;
 	struct kern_wasi *w = p->wasi;
-	save(p, a, 5);
-	wasi_fd *f = wasi_fd_get(p, a[0].u32);
-	if (f && f->kind != FD_FILE && f->kind != FD_PREOPEN) return wasi_ret(r, WASI_ESPIPE);
-	uint64_t total;
-	int err = iovs_check(p, a[1].u32, a[2].u32, &total);
-	if (!err && !kern_guest_ptr(p, a[4].u32, 4)) err = WASI_EFAULT;
-	if (err) return wasi_ret(r, err);
-	uint32_t h;
+	uint32_t h, n;
 	int hs;
-	if (!handle_of(p, a[0].u32, FN_fd_pread, r, &h, &hs)) return hs;
-	uint32_t n = total < io_cap(p) ? (uint32_t)total : io_cap(p);
+	if (!positional_start(p, a, FN_fd_pread, r, &h, &n, &hs)) return hs;
 	w->step[1] = n;
 	w->step[2] = 1;
 	ifc_files_pread m = { .handle = h, .offset = a[3].u64, .len = n };
@@ -281,27 +295,18 @@ int wasi_fd_pwrite(void *ud, eng_thread *t, const eng_val *a, eng_val *r)
 	(void)t;
 	kern_proc *p = ud;
 	struct kern_wasi *w = p->wasi;
-	save(p, a, 5);
-	wasi_fd *f = wasi_fd_get(p, a[0].u32);
-	if (f && f->kind != FD_FILE && f->kind != FD_PREOPEN) return wasi_ret(r, WASI_ESPIPE);
-	uint64_t total;
-	int err = iovs_check(p, a[1].u32, a[2].u32, &total);
-	if (!err && !kern_guest_ptr(p, a[4].u32, 4)) err = WASI_EFAULT;
-	if (err) return wasi_ret(r, err);
-	uint32_t h;
+	uint32_t h, n;
 	int hs;
-	if (!handle_of(p, a[0].u32, FN_fd_pwrite, r, &h, &hs)) return hs;
-	/* at most one message's worth: a short write, as POSIX allows */
-	uint32_t n = total < io_cap(p) ? (uint32_t)total : io_cap(p);
+	if (!positional_start(p, a, FN_fd_pwrite, r, &h, &n, &hs)) return hs;
 	uint8_t *data = kern_mem_alloc(p->k, n);
 	if (!data) return wasi_ret(r, WASI_ENOMEM);
 	gather(p, a[1].u32, a[2].u32, data, n);
 	w->step[0] = a[4].u32;
 	w->step[1] = n;
 	ifc_files_pwrite m = { .handle = h, .offset = a[3].u64, .data = data, .data_len = n };
-	int hs2 = SEND(p, r, pwrite, m, finish_written);
+	int sent = SEND(p, r, pwrite, m, finish_written);
 	kern_mem_free(p->k, data, n);
-	return hs2;
+	return sent;
 }
 
 /* ---- positions -------------------------------------------------------------------------------- */
