@@ -22,7 +22,8 @@ TESTSUITE := $(SHARED)/wasm-testsuite
 CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -fno-math-errno -Iengine -Ilib -Ikernel -MMD -MP
 FLAGS_release := -O2
 FLAGS_asan := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-LDLIBS := -lm
+# libsodium: the crypto of the network layer (net/: Noise, Ed25519 identities, SHA-256).
+LDLIBS := -lm -lsodium
 MODES := release asan
 
 Q := $(if $(V),,@)
@@ -45,6 +46,10 @@ ENGINE_SRCS += $(IFC_SRCS)
 UNIT_SRCS += tools/ifgen_test.c
 CFLAGS_BASE += -Ibuild/gen
 HOSTED_SRCS := $(wildcard hosted/*.c)
+# net/: the libp2p protocols (docs/network.md): hosted C, linked into wasmos and into
+# every unit test program; net/*_test.c are unit tests.
+NET_SRCS := $(filter-out %_test.c,$(wildcard net/*.c))
+UNIT_SRCS += $(wildcard net/*_test.c)
 SPEC_SRCS := $(wildcard tests/spec/*.c)
 # tests/fuzz/replay.c replays saved fuzz inputs through the fuzz targets' logic.
 FUZZ_REPLAY_SRCS := tests/fuzz/replay.c tests/fuzz/targets.c
@@ -71,7 +76,8 @@ include metal/metal.mk
 define MODE_RULES
 ENGINE_OBJS_$(1) := $$(ENGINE_SRCS:%.c=build/$(1)/obj/%.o)
 UNIT_BINS_$(1) := $$(UNIT_SRCS:%.c=build/$(1)/test/%)
-ALL_OBJS += $$(ENGINE_OBJS_$(1)) $$(patsubst %.c,build/$(1)/host/%.o,$$(HOSTED_SRCS) $$(SPEC_SRCS) $$(UNIT_SRCS))
+NET_OBJS_$(1) := $$(NET_SRCS:%.c=build/$(1)/host/%.o)
+ALL_OBJS += $$(ENGINE_OBJS_$(1)) $$(NET_OBJS_$(1)) $$(patsubst %.c,build/$(1)/host/%.o,$$(HOSTED_SRCS) $$(SPEC_SRCS) $$(UNIT_SRCS))
 
 build/$(1)/obj/%.o: %.c | $$(SETUP)
 	@mkdir -p $$(@D)
@@ -83,7 +89,7 @@ build/$(1)/host/%.o: %.c | $$(SETUP)
 	@$$(if $$(Q),echo "  CC      $$@")
 	$$(Q)$$(CC) $$(CFLAGS_BASE) $$(FLAGS_$(1)) $$(CFLAGS) -c $$< -o $$@
 
-build/$(1)/wasmos: $$(HOSTED_SRCS:%.c=build/$(1)/host/%.o) $$(ENGINE_OBJS_$(1))
+build/$(1)/wasmos: $$(HOSTED_SRCS:%.c=build/$(1)/host/%.o) $$(NET_OBJS_$(1)) $$(ENGINE_OBJS_$(1))
 	@$$(if $$(Q),echo "  LD      $$@")
 	$$(Q)$$(CC) $$(FLAGS_$(1)) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
 
@@ -97,7 +103,7 @@ build/$(1)/fuzz-replay: $$(FUZZ_REPLAY_SRCS:%.c=build/$(1)/host/%.o) $$(ENGINE_O
 	$$(Q)$$(CC) $$(FLAGS_$(1)) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
 
 ifneq ($$(UNIT_SRCS),)
-$$(UNIT_BINS_$(1)): build/$(1)/test/%: build/$(1)/host/%.o $$(ENGINE_OBJS_$(1))
+$$(UNIT_BINS_$(1)): build/$(1)/test/%: build/$(1)/host/%.o $$(NET_OBJS_$(1)) $$(ENGINE_OBJS_$(1))
 	@mkdir -p $$(@D)
 	@$$(if $$(Q),echo "  LD      $$@")
 	$$(Q)$$(CC) $$(FLAGS_$(1)) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@

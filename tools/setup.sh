@@ -4,12 +4,12 @@
 # (CI), or through sudo when there is one.  The Makefile calls it once per build tree.
 set -eu
 
-# gcc/make for the hosted build; clang+lld+wasi-libc+compiler-rt for Wasm programs;
+# gcc/make for the hosted build, libsodium for its network crypto; clang+lld+wasi-libc+compiler-rt for Wasm programs;
 # wabt for wast2json (spec tests); libclang-rt-14-dev for clang's sanitizers;
 # qemu-system-x86 boots the metal kernel (tests/metal); grub-mkrescue makes its ISO
 # (metal/mkiso.sh) from grub-common, grub-pc-bin (BIOS), grub-efi-amd64-bin (UEFI),
 # xorriso and mtools; ovmf is the UEFI firmware the ISO is tested under.
-PACKAGES="build-essential clang lld wabt wasi-libc libclang-rt-14-dev-wasm32 libclang-rt-14-dev qemu-system-x86
+PACKAGES="build-essential libsodium-dev clang lld wabt wasi-libc libclang-rt-14-dev-wasm32 libclang-rt-14-dev qemu-system-x86
 	grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools ovmf"
 
 missing=""
