@@ -6,6 +6,7 @@
 #   make spec        spec tests, release build      make spec-asan   the same, asan build
 #   make bench       bench/run.sh                   make run         boot the demo, system/demo.sys
 #   make fuzz        the libFuzzer targets, FUZZ_SECONDS each (not in CI; -j2 runs both at once)
+#   make ipfs-peer   npm ci in tests/ipfs: the Helia peer the network tests run against
 #   make metal       build/metal/wasmos.elf, the bare-metal kernel  make qemu   boot it
 #   make iso         build/metal/wasmos.iso, GRUB + the kernel       make qemu-uefi  boot it
 #   make clean
@@ -147,6 +148,20 @@ E2E_PROG_SRCS := $(wildcard tests/e2e/progs/*.c)
 $(foreach f,$(E2E_PROG_SRCS),$(eval $(call wasmos_program,tests/$(basename $(notdir $(f))),$(f))))
 test: programs $(E2E_PROG_SRCS:tests/e2e/progs/%.c=build/programs/tests/%.wasm)
 -include $(E2E_PROG_SRCS:%.c=$(PROG_OBJ)/%.d)
+# tests/ipfs/: tests against a real IPFS peer, Helia from npm (tests/ipfs/package.json and
+# the committed package-lock.json; docs/network.md).  `make ipfs-peer` runs npm ci there
+# when node_modules is missing or older than the lock.  helia_test.sh checks the peer
+# itself (Helia to Helia); the other tests/ipfs/*_test.sh run against each build's wasmos.
+IPFS_PEER := tests/ipfs/node_modules/.wasmos-installed
+$(IPFS_PEER): tests/ipfs/package-lock.json
+	$(Q)cd tests/ipfs && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+ipfs-peer: $(IPFS_PEER)
+.PHONY: ipfs-peer
+IPFS_TESTS := $(filter-out tests/ipfs/helia_test.sh,$(wildcard tests/ipfs/*_test.sh))
+TEST_CMDS += tests/ipfs/helia_test.sh \
+	$(foreach m,$(MODES),$(foreach t,$(IPFS_TESTS),"$(t) build/$(m)/wasmos"))
+test: $(IPFS_PEER)
 # tests/metal/boot_test.sh: boots build/metal/wasmos.elf in QEMU (metal/metal.mk), by
 # -kernel and from the GRUB ISO under SeaBIOS; --uefi boots the ISO under OVMF.
 TEST_CMDS += "tests/metal/boot_test.sh build/metal/wasmos.elf build/metal/wasmos.iso" \
