@@ -1,9 +1,13 @@
-/* file.c: reading a whole file into memory, for the subcommands of hosted/. */
+/* file.c: reading a whole file into memory, for the subcommands of hosted/, and the
+ * kernel's reader of programs by host path (control.h). */
 #include "hosted.h"
+#include "control.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,3 +66,35 @@ out_close:
 	*len = n;
 	return 0;
 }
+
+/* ---- programs by path, for the kernel (control.h) ---------------------------------- */
+
+/* WASI errno values (docs/interfaces.md). */
+enum { ERRNO_ACCES = 2, ERRNO_FBIG = 22, ERRNO_INVAL = 28, ERRNO_IO = 29, ERRNO_ISDIR = 31, ERRNO_NOENT = 44 };
+
+static int program_read(void *ud, const char *path, uint8_t **bytes, size_t *len, char *why, size_t whylen)
+{
+	(void)ud;
+	struct stat st;
+	/* a regular file of a sane size: /dev/zero or a FIFO would stall the kernel */
+	if (stat(path, &st) == 0 && (!S_ISREG(st.st_mode) || st.st_size > HOSTED_MAX_PROGRAM)) {
+		int e = S_ISDIR(st.st_mode) ? EISDIR : S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+		snprintf(why, whylen, "%s", S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) ? strerror(e) :
+					    "not a regular file");
+		return e == EISDIR ? ERRNO_ISDIR : e == EFBIG ? ERRNO_FBIG : ERRNO_INVAL;
+	}
+	if (hosted_file_read(path, bytes, len) != 0) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		return errno == ENOENT || errno == ENOTDIR ? ERRNO_NOENT : errno == EACCES ? ERRNO_ACCES : ERRNO_IO;
+	}
+	return 0;
+}
+
+static void program_release(void *ud, uint8_t *bytes, size_t len)
+{
+	(void)ud;
+	(void)len;
+	free(bytes);
+}
+
+const kern_path_reader hosted_program_reader = { program_read, program_release, NULL };

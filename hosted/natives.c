@@ -90,7 +90,6 @@ static void plat_proc_ended(void *ud, uint64_t pid, int code)
 		s->main_done = true;
 		s->main_exit = code;
 	}
-	hosted_process_ended(s, pid, code);
 }
 
 static const kern_platform hosted_platform = { plat_log, plat_now, plat_proc_ended };
@@ -499,7 +498,9 @@ int hosted_sys_init(hosted_sys *s, const kern_limits *limits)
 	if (!s->tcp) return -1;
 	if (hosted_files_init(s)) return -1;
 	/* system control: registered, but in nobody's default grant */
-	if (hosted_loader_init(s) || hosted_process_init(s) || hosted_debug_init(s)) return -1;
+	if (hosted_loader_init(s) || kern_process_register(s->k, &hosted_program_reader) ||
+	    kern_debug_register(s->k))
+		return -1;
 	return 0;
 }
 
@@ -509,7 +510,6 @@ void hosted_sys_free(hosted_sys *s)
 	hosted_tcp_free(s->tcp); /* after kern_free: its clients are gone */
 	s->tcp = NULL;
 	hosted_files_free(s); /* after kern_free: its clients are gone */
-	hosted_process_free(s);
 	hosted_loader_free(s);
 	hosted_loop_free(s->loop);
 	if (s->n) {

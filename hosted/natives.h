@@ -3,8 +3,9 @@
  * hosted_natives_new makes a kernel whose platform is this process (kernel log lines
  * to stderr, the monotonic clock) and registers the basic handlers: log (stdout,
  * stderr, line-buffered per process, optionally prefixed), time, system-time, random
- * (getrandom) and stdin.  The other handlers (files, tcp, loader, process,
- * kernel-debug) register themselves in their own files.
+ * (getrandom) and stdin.  The other handlers (files, tcp, loader) register
+ * themselves in their own files; process and kernel-debug are the kernel's own
+ * (kern_process_register, kern_debug_register).
  */
 #ifndef WASMOS_HOSTED_NATIVES_H
 #define WASMOS_HOSTED_NATIVES_H
@@ -25,7 +26,6 @@ typedef struct hosted_sys {
 	struct hosted_tcp *tcp;   /* the tcp handler (tcp.c) */
 	struct hosted_files *files; /* the files handler (files.c) */
 	struct hosted_loader *loader;   /* loader.c (control.h) */
-	struct hosted_process *process; /* process.c (control.h) */
 } hosted_sys;
 
 /* Makes the kernel and the basic handlers; 0 or -1 (out of memory). */

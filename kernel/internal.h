@@ -148,6 +148,7 @@ struct kern_state {
 	kern_idset default_grant;
 	kern_proc *current;          /* the process whose turn it is */
 	struct kern_load *loads;     /* kern_spawn_cid requests awaiting their bytes (load.c) */
+	struct kern_process *process; /* the native process handler, when registered (process.c) */
 };
 
 /* kernel.c */
@@ -216,6 +217,12 @@ void kern_wasi_free(kern_state *k, kern_proc *p);
 /* load.c: ends the loads still waiting for their bytes (their callbacks are told). */
 void kern_load_shutdown(kern_state *k);
 uint32_t kern_load_count(kern_state *k);
+
+/* process.c: answers the waits for pid (kern_proc_end calls it); frees the handler's
+ * state (kern_free, after every process and load has ended). */
+typedef struct kern_process kern_process;
+void kern_process_ended(kern_state *k, uint64_t pid, int exit_code);
+void kern_process_free(kern_state *k);
 
 /* emit flags (docs/abi.md) */
 #define KERN_EMIT_ANSWER 1u

@@ -43,6 +43,7 @@ void kern_free(kern_state *k)
 		if (p->state != KERN_PROC_DEAD) kern_proc_end(k, p, -1, "kernel shut down");
 	while (k->procs) kern_reap(k, k->procs->pid);
 	kern_load_shutdown(k);
+	kern_process_free(k);
 	kern_msg_free_all(k);
 	for (uint32_t i = 0; i < k->nhandlers; i++) kern_mem_free(k, k->handlers[i], sizeof *k->handlers[i]);
 	kern_mem_free(k, k->handlers, k->handlers_cap * sizeof *k->handlers);

@@ -218,4 +218,26 @@ enum { KERN_GRANT_EMIT = 0, KERN_GRANT_HANDLE = 1 };
  * (KERN_GRANT_HANDLE) `iface`; false for an unknown or dead pid. */
 bool kern_proc_granted(kern_state *k, uint64_t pid, const uint8_t iface[KERN_ID_SIZE], int what);
 
+/* ---- system control: the process and kernel-debug handlers -------------------------- */
+
+/* How a platform reads a program named by a path on its host (process.spawn, system
+ * files).  A platform without files (metal) has none: it starts programs by CID only. */
+typedef struct kern_path_reader {
+	/* 0 with *bytes and *len, handed back to release once used; or a WASI errno
+	 * (ENOENT 44, EACCES 2, EISDIR 31, EFBIG 22, EINVAL 28 not a regular file, EIO 29)
+	 * with one line for people in why ("No such file or directory"). */
+	int (*read)(void *ud, const char *path, uint8_t **bytes, size_t *len, char *why, size_t whylen);
+	void (*release)(void *ud, uint8_t *bytes, size_t len);
+	void *ud;
+} kern_path_reader;
+
+/* Registers the native `process` handler (kernel/process.c: spawn, wait, kill, list;
+ * docs/interfaces.md).  paths (copied; NULL: by CID only) reads programs spawned by
+ * path.  Its state is the kernel's, freed by kern_free.  0, KERN_EEXIST (registered
+ * already, or someone handles process), KERN_ENOMEM. */
+int kern_process_register(kern_state *k, const kern_path_reader *paths);
+/* Registers the native `kernel-debug` handler (kernel/debug.c): reports for people.
+ * 0, KERN_EEXIST or KERN_ENOMEM. */
+int kern_debug_register(kern_state *k);
+
 #endif

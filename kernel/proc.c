@@ -213,6 +213,7 @@ void kern_proc_end(kern_state *k, kern_proc *p, int exit_code, const char *why)
 	kern_msg_sender_gone(k, p);
 	notify_handlers(k, p);
 	proc_release(k, p);
+	kern_process_ended(k, p->pid, exit_code);
 	if (k->plat && k->plat->proc_ended) k->plat->proc_ended(k->plat_ud, p->pid, exit_code);
 }
 

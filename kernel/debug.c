@@ -1,19 +1,16 @@
 /* debug.c: the native `kernel-debug` handler: reports on the kernel for people
- * (interfaces/kernel-debug.ifc).  The text's layout may change; programs that need
- * numbers use process.list.
+ * (interfaces/kernel-debug.ifc).  Both platforms register it with
+ * kern_debug_register.  The text's layout may change; programs that need numbers use
+ * process.list.
  *
  *   processes(): one line per process: pid, state, memory, messages sent and
  *                received, fuel used, name, and the interfaces it handles.
  *   stats():     counts of processes, handlers and messages (kern_stats_get).
  */
-#include "control.h"
+#include "internal.h"
 
-#include <inttypes.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
+#include "fmt.h"
+#include "size.h"
 #include "ifc_all.h"
 #include "ifc_kernel_debug.h"
 
@@ -21,33 +18,43 @@ enum { ERRNO_INVAL = 28, ERRNO_NOMEM = 48, ERRNO_NOSYS = 52 };
 
 /* A growing text; on a failed allocation it stays as it was and `failed` is set. */
 typedef struct text {
+	kern_state *k;
 	char *s;
 	size_t len, cap;
 	bool failed;
-	kern_state *k;
 } text;
 
+static void addf(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void addf(text *t, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	int n = wos_vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	if (n < 0 || t->failed) return;
 	if (t->len + (size_t)n + 1 > t->cap) {
 		size_t cap = (t->cap ? t->cap * 2 : 1024) + (size_t)n;
-		char *ns = realloc(t->s, cap);
+		char *ns = kern_mem_alloc(t->k, cap);
 		if (!ns) {
 			t->failed = true;
 			return;
 		}
+		if (t->len) __builtin_memcpy(ns, t->s, t->len);
+		kern_mem_free(t->k, t->s, t->cap);
 		t->s = ns;
 		t->cap = cap;
 	}
 	va_start(ap, fmt);
-	vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
+	wos_vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
 	va_end(ap);
 	t->len += (size_t)n;
+}
+
+static void text_free(text *t)
+{
+	kern_mem_free(t->k, t->s, t->cap);
+	t->s = NULL;
+	t->len = t->cap = 0;
 }
 
 static const char *state_name(int state)
@@ -57,15 +64,6 @@ static const char *state_name(int state)
 	case KERN_PROC_WAITING: return "waiting";
 	default: return "dead";
 	}
-}
-
-/* 4096 -> "4K", 1572864 -> "1.5M". */
-static void size_text(uint64_t n, char out[16])
-{
-	if (n < 1024) snprintf(out, 16, "%" PRIu64, n);
-	else if (n < (1u << 20)) snprintf(out, 16, "%.3gK", (double)n / 1024);
-	else if (n < (1u << 30)) snprintf(out, 16, "%.3gM", (double)n / (1 << 20));
-	else snprintf(out, 16, "%.3gG", (double)n / (1 << 30));
 }
 
 /* The interfaces pid handles, appended with a leading space each. */
@@ -90,19 +88,20 @@ static void add_handled(void *ud, const uint8_t *iface, uint64_t pid)
 static void process_line(void *ud, const kern_proc_info *info)
 {
 	text *t = ud;
-	char mem[16];
-	size_text(info->memory_bytes, mem);
-	addf(t, "%5" PRIu64 " %-8s", info->pid, state_name(info->state));
+	char mem[24];
+	wos_size_text(mem, sizeof mem, info->memory_bytes);
+	addf(t, "%5llu %-8s", (unsigned long long)info->pid, state_name(info->state));
 	if (info->state == KERN_PROC_DEAD) addf(t, " %6d", info->exit_code);
 	else addf(t, " %6s", "");
-	addf(t, " %6s %8" PRIu64 " %8" PRIu64 " %12" PRIu64 " %s", mem, info->messages_sent,
-	     info->messages_received, info->fuel_used, info->name);
+	addf(t, " %6s %8llu %8llu %12llu %s", mem, (unsigned long long)info->messages_sent,
+	     (unsigned long long)info->messages_received, (unsigned long long)info->fuel_used, info->name);
 	if (info->state != KERN_PROC_DEAD) {
 		text handled = { .k = t->k };
 		handles_of h = { &handled, info->pid };
 		kern_handler_each(t->k, add_handled, &h);
-		if (handled.len) addf(t, "  (handles%s)", handled.s);
-		free(handled.s);
+		if (handled.failed) t->failed = true;
+		else if (handled.len) addf(t, "  (handles%s)", handled.s);
+		text_free(&handled);
 	}
 	addf(t, "\n");
 }
@@ -115,8 +114,8 @@ static void natives_line(void *ud, const uint8_t *iface, uint64_t pid)
 
 static void report_processes(text *t)
 {
-	addf(t, "%5s %-8s %6s %6s %8s %8s %12s %s\n", "PID", "STATE", "EXIT", "MEMORY", "SENT",
-	     "RECEIVED", "FUEL", "NAME");
+	addf(t, "%5s %-8s %6s %6s %8s %8s %12s %s\n", "PID", "STATE", "EXIT", "MEMORY", "SENT", "RECEIVED",
+	     "FUEL", "NAME");
 	kern_proc_each(t->k, process_line, t);
 	addf(t, "native handlers:");
 	kern_handler_each(t->k, natives_line, t);
@@ -127,12 +126,12 @@ static void report_stats(text *t)
 {
 	kern_stats s;
 	kern_stats_get(t->k, &s);
-	addf(t, "processes: %u listed, %u live (%u ready, %u waiting), %u ended\n", s.processes, s.live,
-	     s.ready, s.waiting, s.processes - s.live);
+	addf(t, "processes: %u listed, %u live (%u ready, %u waiting), %u ended\n", s.processes, s.live, s.ready,
+	     s.waiting, s.processes - s.live);
 	addf(t, "interfaces handled: %u (%u native, %u by programs)\n", s.handlers, s.native_handlers,
 	     s.handlers - s.native_handlers);
-	addf(t, "messages: %" PRIu64 " sent in all, %u awaiting an answer, %u waiting for a handler\n",
-	     s.messages_total, s.messages_pending, s.messages_waiting);
+	addf(t, "messages: %llu sent in all, %u awaiting an answer, %u waiting for a handler\n",
+	     (unsigned long long)s.messages_total, s.messages_pending, s.messages_waiting);
 	addf(t, "loads by CID in progress: %u\n", s.loads);
 }
 
@@ -154,7 +153,7 @@ static void debug_message(void *ud, kern_state *k, const kern_delivery *d)
 	}
 	/* both answers are (text: string): a u32 length, then the text */
 	uint32_t n = 4 + (uint32_t)t.len;
-	uint8_t *body = t.failed ? NULL : malloc(n);
+	uint8_t *body = t.failed ? NULL : kern_mem_alloc(k, n);
 	if (!body) {
 		e[0] = ERRNO_NOMEM;
 		kern_answer(k, d->id, e, 2, KERN_ANSWER_ERROR);
@@ -168,13 +167,13 @@ static void debug_message(void *ud, kern_state *k, const kern_delivery *d)
 		}
 		kern_answer(k, d->id, body, n, KERN_ANSWER_OK);
 	}
-	free(body);
-	free(t.s);
+	kern_mem_free(k, body, n);
+	text_free(&t);
 }
 
 static const kern_native debug_ops = { debug_message, NULL };
 
-int hosted_debug_init(hosted_sys *s)
+int kern_debug_register(kern_state *k)
 {
-	return kern_native_register(s->k, ifc_kernel_debug_id, &debug_ops, s) ? -1 : 0;
+	return kern_native_register(k, ifc_kernel_debug_id, &debug_ops, NULL);
 }
