@@ -13,6 +13,7 @@
 #include "kernel.h"
 #include "multiboot.h"
 #include "ifc_pci.h"
+#include "ifc_keyboard.h"
 
 extern const uint8_t metal_hello_wasm[], metal_hello_wasm_end[];
 extern const uint8_t metal_sleep_wasm[], metal_sleep_wasm_end[];
@@ -20,6 +21,7 @@ extern const uint8_t metal_random_wasm[], metal_random_wasm_end[];
 extern const uint8_t metal_readline_wasm[], metal_readline_wasm_end[];
 extern const uint8_t metal_clocks_wasm[], metal_clocks_wasm_end[];
 extern const uint8_t metal_lspci_wasm[], metal_lspci_wasm_end[];
+extern const uint8_t metal_keys_wasm[], metal_keys_wasm_end[];
 
 /* The embedded programs "run=NAME" picks from (hello when none is named). */
 static const struct program {
@@ -34,6 +36,7 @@ static const struct program {
 	{ "readline", "run=readline", metal_readline_wasm, metal_readline_wasm_end, NULL, 0 },
 	{ "clocks", "run=clocks", metal_clocks_wasm, metal_clocks_wasm_end, NULL, 0 },
 	{ "lspci", "run=lspci", metal_lspci_wasm, metal_lspci_wasm_end, &ifc_pci_id, 1 },
+	{ "keys", "run=keys", metal_keys_wasm, metal_keys_wasm_end, &ifc_keyboard_id, 1 },
 };
 
 _Noreturn void metal_exit(uint8_t code)
@@ -115,7 +118,7 @@ static void run_program(const struct program *prog)
 	if (!sys.k || metal_natives_init(&sys) != 0 || metal_rtc_register(sys.k) != 0 ||
 	    metal_pci_register(sys.k) != 0)
 		metal_panic("kernel: out of memory at start");
-	if (metal_stdin_init(&sys) != 0)
+	if (metal_stdin_init(&sys) != 0 || metal_keyboard_init(&sys) != 0)
 		metal_panic("kernel: out of memory at start");
 	const char *argv[] = { prog->name };
 	kern_spawn_args a = {
@@ -144,10 +147,11 @@ static void run_program(const struct program *prog)
 			kern_run_ready(sys.k);
 		if (sys.main_done)
 			break;
-		if (sys.nsleepers == 0 && metal_stdin_poll() == 0)
+		if (sys.nsleepers == 0 && metal_stdin_poll() + metal_keyboard_poll() == 0)
 			metal_panic("the program waits for an event metal cannot give yet");
 		metal_timer_wait();
 		metal_natives_wake(&sys);
+		metal_keyboard_poll();
 		metal_stdin_poll();
 	}
 	metal_serial_puts("wasmos: ");

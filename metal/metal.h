@@ -121,10 +121,18 @@ int metal_natives_init(struct metal_sys *s);        /* -1 when registering fails
  * wait.  Returns how many still sleep. */
 size_t metal_natives_wake(struct metal_sys *s);
 
-/* ps2.c: the PS/2 keyboard, scan code set 1 to US text on IRQ1. */
+/* ps2.c: the PS/2 keyboard, scan code set 1 to USB HID usages on IRQ1. */
 void metal_ps2_init(void);   /* after metal_timer_init: unmasks IRQ1 */
 void metal_ps2_irq(void);    /* from metal_irq: one byte into the ring */
-void metal_ps2_poll(void);   /* from the loop: the ring's keys into stdin.c */
+void metal_ps2_poll(void);   /* from the loop: the ring's keys into keyboard.c */
+
+/* keyboard.c: key events and their US text (to stdin.c too), served as the keyboard
+ * interface (interfaces/keyboard.ifc). */
+void metal_keyboard_key(uint16_t usage, int down);   /* a driver saw a key go down/up */
+int metal_keyboard_init(struct metal_sys *s);        /* -1 when registering fails */
+/* Drains the drivers, answers waiting `next` messages; returns how many still wait.
+ * The main loop calls it after each wait. */
+size_t metal_keyboard_poll(void);
 
 /* stdin.c: the stdin interface, fed by ps2.c and COM1 input. */
 int metal_stdin_init(struct metal_sys *s);   /* -1 when registering fails */

@@ -22,5 +22,9 @@ metal_clocks_wasm_end:
 metal_lspci_wasm:
 	.incbin "build/programs/lspci.wasm"	/* pci.list: pci.c */
 metal_lspci_wasm_end:
+	.global metal_keys_wasm, metal_keys_wasm_end
+metal_keys_wasm:
+	.incbin "build/programs/keys.wasm"	/* keyboard.next: keyboard.c */
+metal_keys_wasm_end:
 
 	.section .note.GNU-stack, "", @progbits

@@ -152,29 +152,58 @@ wait_serial() { # marker: until serial shows it, at most 30 s
 		sleep 0.1
 	done
 }
-typed() { # how (monitor|serial), then what to write once the prompt is there
-	local how=$1 keys=$2 rc
+typed() { # how (monitor|serial), program, then what to write once it says it is ready
+	local how=$1 prog=$2 keys=$3 rc
 	: >"$out"
 	local io=(-serial "file:$out" -monitor stdio)
 	[ "$how" = serial ] && io=(-serial stdio -monitor none)
-	{ wait_serial "readline: ready"; printf '%b' "$keys"; wait_serial "readline exited"; } |
+	{ wait_serial "$prog: ready"; printf '%b' "$keys"; wait_serial "$prog exited"; } |
 		timeout 60 qemu-system-x86_64 -accel tcg -display none -no-reboot -nic none \
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$elf" -append run=readline \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$elf" -append "run=$prog" \
 		"${io[@]}" >"$out.stdout" 2>/dev/null
 	rc=$?
 	[ "$how" = serial ] && cat "$out.stdout" >>"$out"
 	rm -f "$out.stdout"
 	[ "$rc" -eq 33 ]
-	check "run=readline typed through $how exits with status 33 (got $rc)" $?
+	check "run=$prog typed through $how exits with status 33 (got $rc)" $?
 }
-keys=""
-for k in shift-h i spc t h e r e shift-1 minus shift-equal ret; do keys+="sendkey $k\n"; done
-typed monitor "$keys"
+sendkeys() { # QEMU key names: one monitor command each
+	local k keys=""
+	for k in "$@"; do keys+="sendkey $k\n"; done
+	printf '%s' "$keys"
+}
+typed monitor readline "$(sendkeys shift-h i spc t h e r e shift-1 minus shift-equal ret)"
 grep -qF "readline: got 'Hi there!-+'" "$out"
 check "serial shows the keyboard's line 'Hi there!-+'" $?
-typed serial 'from COM1, 42\r'
+typed serial readline 'from COM1, 42\r'
 grep -qF "readline: got 'from COM1, 42'" "$out"
 check "serial shows the serial line 'from COM1, 42'" $?
+
+# keyboard.next (metal/keyboard.c): keys.wasm prints each event, its HID usage,
+# action, modifiers after it and text, until escape is released.  QEMU's sendkey
+# presses the keys of a chord in order and releases them in reverse.  Up is an 0xE0
+# scan code; caps lock turns b into B; ctrl-c types 0x03.
+typed monitor keys "$(sendkeys shift-a up ctrl-c caps_lock b caps_lock kp_enter esc)"
+while read -r line; do
+	grep -qxF -- "keys: $line" "$out"
+	check "keys prints '$line'" $?
+done <<'EVENTS'
+0xe1 down mods 0x0002
+0x04 down mods 0x0002 text 'A'
+0x04 up mods 0x0002
+0xe1 up mods 0x0000
+0x52 down mods 0x0000
+0x52 up mods 0x0000
+0xe0 down mods 0x0001
+0x06 down mods 0x0001 text '\x03'
+0x39 down mods 0x0100
+0x05 down mods 0x0100 text 'B'
+0x39 down mods 0x0000
+0x58 down mods 0x0000 text '\x0a'
+0x29 up mods 0x0000
+EVENTS
+grep -c "^keys: 0x" "$out" | grep -qx 20
+check "keys prints 20 events, one per press and release" $?
 [ "$fail" -eq 0 ] || { echo "--- serial:"; cat "$out"; echo "---"; }
 
 # GRUB from a CD under SeaBIOS, by multiboot2 (metal/mb2.c): the memory map and the
