@@ -4,6 +4,8 @@
  * black, and scrolls by moving the pixels up one cell row.  Only 24- and 32-bit
  * pixels are drawn (GRUB under OVMF gives 24); any other framebuffer leaves this off.  A
  * true singleton, like the screen it owns; vga.c handles EGA text tags instead.
+ * framebuffer.c draws on the same pixels for programs (metal_fb_screen); whatever
+ * they draw stays until the console writes or scrolls over it.
  */
 #include "metal.h"
 #include "multiboot.h"
@@ -24,12 +26,19 @@ struct mb2_fb_tag {
 
 static uint8_t *fb;   /* NULL: the console is off */
 static uint32_t pitch, bypp, cols, rows, ink;   /* bypp: bytes a pixel */
+static struct metal_screen screen;              /* for framebuffer.c */
 static uint32_t row, col;
 
 /* The channel at pos, size bits wide, at two thirds of full: VGA's light grey. */
 static uint32_t grey(uint8_t pos, uint8_t size)
 {
 	return (((1u << size) - 1) * 2 / 3) << pos;
+}
+
+/* Whether a channel lies inside the pixel, so shifting by its position is defined. */
+static int fits(uint8_t pos, uint8_t size, uint8_t bpp)
+{
+	return size <= 16 && pos + size <= bpp;
 }
 
 void metal_fb_init(uint32_t magic, uint32_t info_addr)
@@ -49,7 +58,9 @@ void metal_fb_init(uint32_t magic, uint32_t info_addr)
 	}
 	/* Only the low 4 GiB are mapped; the last byte must be there too. */
 	if (!t || t->fb_type != MB2_FB_RGB || (t->bpp != 24 && t->bpp != 32) || t->width < CELL_W ||
-	    t->height < CELL_H || t->addr + (uint64_t)t->pitch * t->height > 0x100000000ull)
+	    t->height < CELL_H || t->addr + (uint64_t)t->pitch * t->height > 0x100000000ull ||
+	    t->pitch < (uint64_t)t->width * (t->bpp / 8) || !fits(t->red_pos, t->red_size, t->bpp) ||
+	    !fits(t->green_pos, t->green_size, t->bpp) || !fits(t->blue_pos, t->blue_size, t->bpp))
 		return;
 	fb = (uint8_t *)(uintptr_t)t->addr;
 	pitch = t->pitch;
@@ -58,6 +69,11 @@ void metal_fb_init(uint32_t magic, uint32_t info_addr)
 	rows = t->height / CELL_H;
 	ink = grey(t->red_pos, t->red_size) | grey(t->green_pos, t->green_size) |
 	      grey(t->blue_pos, t->blue_size);
+	screen = (struct metal_screen){
+		.base = fb, .width = t->width, .height = t->height, .pitch = pitch, .bpp = t->bpp,
+		.pos = { t->red_pos, t->green_pos, t->blue_pos },
+		.size = { t->red_size, t->green_size, t->blue_size },
+	};
 	/* The firmware's and GRUB's text is still there: start from black. */
 	for (uint32_t y = 0; y < t->height; y++)
 		memset(fb + (size_t)y * pitch, 0, (size_t)t->width * bypp);
@@ -78,6 +94,11 @@ static void draw(uint32_t r, uint32_t c, char ch)
 				*p++ = (uint8_t)(v >> (8 * b));
 		}
 	}
+}
+
+const struct metal_screen *metal_fb_screen(void)
+{
+	return fb ? &screen : NULL;
 }
 
 void metal_fb_putc(char c)

@@ -14,6 +14,7 @@
 #include "multiboot.h"
 #include "ifc_pci.h"
 #include "ifc_keyboard.h"
+#include "ifc_framebuffer.h"
 
 extern const uint8_t metal_hello_wasm[], metal_hello_wasm_end[];
 extern const uint8_t metal_sleep_wasm[], metal_sleep_wasm_end[];
@@ -22,6 +23,7 @@ extern const uint8_t metal_readline_wasm[], metal_readline_wasm_end[];
 extern const uint8_t metal_clocks_wasm[], metal_clocks_wasm_end[];
 extern const uint8_t metal_lspci_wasm[], metal_lspci_wasm_end[];
 extern const uint8_t metal_keys_wasm[], metal_keys_wasm_end[];
+extern const uint8_t metal_fbdemo_wasm[], metal_fbdemo_wasm_end[];
 
 /* The embedded programs "run=NAME" picks from (hello when none is named). */
 static const struct program {
@@ -37,6 +39,7 @@ static const struct program {
 	{ "clocks", "run=clocks", metal_clocks_wasm, metal_clocks_wasm_end, NULL, 0 },
 	{ "lspci", "run=lspci", metal_lspci_wasm, metal_lspci_wasm_end, &ifc_pci_id, 1 },
 	{ "keys", "run=keys", metal_keys_wasm, metal_keys_wasm_end, &ifc_keyboard_id, 1 },
+	{ "fbdemo", "run=fbdemo", metal_fbdemo_wasm, metal_fbdemo_wasm_end, &ifc_framebuffer_id, 1 },
 };
 
 _Noreturn void metal_exit(uint8_t code)
@@ -116,7 +119,7 @@ static void run_program(const struct program *prog)
 	};
 	sys.k = kern_new(&cfg);
 	if (!sys.k || metal_natives_init(&sys) != 0 || metal_rtc_register(sys.k) != 0 ||
-	    metal_pci_register(sys.k) != 0)
+	    metal_pci_register(sys.k) != 0 || metal_framebuffer_register(sys.k) != 0)
 		metal_panic("kernel: out of memory at start");
 	if (metal_stdin_init(&sys) != 0 || metal_keyboard_init(&sys) != 0)
 		metal_panic("kernel: out of memory at start");

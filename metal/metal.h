@@ -37,6 +37,17 @@ void metal_vga_putc(char c);   /* nothing while the console is off */
  * (UEFI's GOP), in 8x16 cells with font.c's glyphs; off for any other boot. */
 void metal_fb_init(uint32_t magic, uint32_t info_addr);
 void metal_fb_putc(char c);   /* nothing while the console is off */
+struct metal_screen {         /* the framebuffer as the firmware laid it out */
+	uint8_t *base;
+	uint32_t width, height, pitch, bpp;   /* bpp 24 or 32 */
+	uint8_t pos[3], size[3];              /* red, green, blue: bit position, bits */
+};
+const struct metal_screen *metal_fb_screen(void);   /* NULL: no framebuffer */
+
+/* framebuffer.c: the framebuffer interface (interfaces/framebuffer.ifc) on fb.c's
+ * screen; ENODEV answers without one.  -1 when registering fails. */
+struct kern_state;
+int metal_framebuffer_register(struct kern_state *k);
 
 /* font.c: 5x7 glyphs for ASCII 32..126, rows top first, bit 4 leftmost. */
 extern const uint8_t metal_font[95][7];

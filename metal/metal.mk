@@ -54,7 +54,8 @@ build/metal/metal/progs_wasm.o: build/programs/metal/sleep.wasm build/programs/w
 $(eval $(call wasmos_program,metal/readline,tests/metal/progs/readline.c))
 build/metal/metal/progs_wasm.o: build/programs/metal/readline.wasm
 build/metal/metal/progs_wasm.o: build/programs/wasi-tests/clocks.wasm
-build/metal/metal/progs_wasm.o: build/programs/lspci.wasm build/programs/keys.wasm
+build/metal/metal/progs_wasm.o: build/programs/lspci.wasm build/programs/keys.wasm \
+	build/programs/fbdemo.wasm
 
 build/metal/wasmos.elf: $(METAL_OBJS) metal/linker.ld
 	@$(if $(Q),echo "  LD      $@")

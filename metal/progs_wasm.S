@@ -26,5 +26,9 @@ metal_lspci_wasm_end:
 metal_keys_wasm:
 	.incbin "build/programs/keys.wasm"	/* keyboard.next: keyboard.c */
 metal_keys_wasm_end:
+	.global metal_fbdemo_wasm, metal_fbdemo_wasm_end
+metal_fbdemo_wasm:
+	.incbin "build/programs/fbdemo.wasm"	/* framebuffer: framebuffer.c */
+metal_fbdemo_wasm_end:
 
 	.section .note.GNU-stack, "", @progbits

@@ -68,17 +68,20 @@ boot() {
 # tests/metal/screen_test.c waits for the exit line on serial, takes a screendump and
 # checks, cell by cell, that the VGA text console (metal/vga.c) drew the serial text.
 # The serial log is removed first, so that an old log cannot satisfy the wait.
+# With arguments X,Y,RRGGBB it checks those pixels instead (fbdemo's pattern).
 screen_test=$(dirname "$elf")/screen_test
 screen() {
 	local sock="$out.qmp" shot="$out.ppm" m=("${medium[@]}") how=${medium[*]:--kernel}
+	local what="the serial text, cell by cell"
+	[ $# -gt 0 ] && what="fbdemo's pattern, $# pixels"
 	[ ${#m[@]} -eq 0 ] && m=(-kernel "$elf" -append hold)
 	rm -f "$sock" "$shot" "$out"
 	timeout 60 qemu-system-x86_64 -accel tcg -display none -no-reboot -nic none \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 "${firmware[@]}" "${m[@]}" \
 		-serial "file:$out" -qmp "unix:$sock,server=on,wait=off" </dev/null >/dev/null 2>&1 &
 	local qemu=$!
-	"$screen_test" "$sock" "$out" "$shot"
-	check "screen shows the serial text, cell by cell ($how)" $?
+	"$screen_test" "$sock" "$out" "$shot" "$@"
+	check "screen shows $what ($how)" $?
 	kill "$qemu" 2>/dev/null
 	wait "$qemu" 2>/dev/null
 	rm -f "$sock" "$shot"
@@ -97,6 +100,24 @@ if [ "$uefi" -eq 1 ]; then
 		screen
 	else
 		check "metal/mkiso.sh builds an ISO with hold" 1
+	fi
+	# The framebuffer interface (metal/framebuffer.c) on the same GOP framebuffer:
+	# fbdemo's fills and blits, clipped at both edges, checked pixel by pixel from the
+	# bottom right (negative coordinates), away from the console's lines at the top.
+	if metal/mkiso.sh "$(dirname "$iso")/wasmos.elf" "$tmp_iso" "run=fbdemo hold"; then
+		medium=(-cdrom "$tmp_iso")
+		screen -256,-128,ff0000 -129,-1,ff0000 -128,-128,00ff00 -65,-65,00ff00 \
+			-64,-128,0000ff -1,-65,0000ff -128,-64,ffffff -65,-1,ffffff \
+			-64,-64,123456 -1,-1,123456 -257,-1,000000 \
+			-1,-160,ffff00 -32,-145,ffff00 -33,-160,000000 -1,-161,000000 \
+			0,-1,ff00ff 31,-16,ff00ff 32,-1,000000 0,-17,000000
+		for m in "fbdemo: a short blit: Invalid argument" \
+			"fbdemo: a blit of 2^32 pixels: Invalid argument" "fbdemo: drew the pattern"; do
+			grep -qF -- "$m" "$out"
+			check "serial shows '$m'" $?
+		done
+	else
+		check "metal/mkiso.sh builds an ISO with run=fbdemo hold" 1
 	fi
 	echo "$pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
@@ -134,6 +155,10 @@ screen
 # plus the TSC clock); clocks.wasm checks it is after 2020 and that the monotonic and
 # CPU-time clocks move forward.
 boot "run=clocks" 33 "wasmos: rtc: " "10 passed, 0 failed" "wasmos: clocks exited with status 0"
+
+# framebuffer (metal/framebuffer.c): VGA text under -kernel, no framebuffer, so info
+# answers ENODEV and fbdemo says so (the pattern is checked under OVMF, --uefi).
+boot "run=fbdemo" 35 "fbdemo: framebuffer: No such device" "wasmos: fbdemo exited with status 1"
 
 # pci.list (metal/pci.c), granted to lspci only: QEMU's default i440fx machine has its
 # host bridge at 00:00.0 and the PIIX3 ISA bridge at 00:01.0.

@@ -1,6 +1,6 @@
 /* screen_test.c: checks that the VGA text console (metal/vga.c) draws what the kernel
  * wrote to serial, by looking at QEMU's real pixels.  Usage:
- *   screen_test QMP_SOCKET SERIAL_LOG OUT.ppm
+ *   screen_test QMP_SOCKET SERIAL_LOG OUT.ppm [X,Y,RRGGBB...]
  * QEMU runs the kernel with "hold" (it stays up after the program) and -qmp on the
  * socket.  Once the serial log holds the program's exit line, this asks QMP for a
  * screendump (PPM, QEMU's default format: P6, no zlib needed), then quits QEMU.
@@ -12,6 +12,10 @@
  * pixels exactly where its character is printable and not a space.  Rows below the
  * text must be black, but for the hardware cursor's cell.  A wrong character in the
  * right place passes; a missing, extra or shifted one fails.
+ *
+ * With X,Y,RRGGBB arguments it checks those pixels instead (programs/fbdemo's
+ * pattern): pixel (X, Y) must have colour RRGGBB (hex); a negative X or Y counts
+ * from the right or bottom edge, -1 being the last column or row.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -73,10 +77,36 @@ static int lit(const unsigned char *px, int r, int c)
 	return 0;
 }
 
+/* Each "X,Y,RRGGBB" must be that colour on the screen; 0 when all are. */
+static int check_pixels(const unsigned char *px, int n, char **specs)
+{
+	int bad = 0;
+	for (int i = 0; i < n; i++) {
+		int x, y;
+		unsigned want;
+		if (sscanf(specs[i], "%d,%d,%x", &x, &y, &want) != 3)
+			return fprintf(stderr, "screen_test: '%s' is not X,Y,RRGGBB\n", specs[i]), 1;
+		if (x < 0) x += W;
+		if (y < 0) y += H;
+		if (x < 0 || y < 0 || x >= W || y >= H)
+			return fprintf(stderr, "screen_test: '%s' is off the %dx%d screen\n", specs[i], W, H), 1;
+		const unsigned char *p = px + 3 * ((size_t)y * W + x);
+		unsigned got = (unsigned)p[0] << 16 | p[1] << 8 | p[2];
+		if (got != want) {
+			fprintf(stderr, "screen_test: pixel (%d, %d) is %06x, want %06x\n", x, y, got, want);
+			bad++;
+		}
+	}
+	if (bad)
+		return fail("the screen does not show the pattern");
+	printf("screen_test: %dx%d, %d pixels as expected\n", W, H, n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 4)
-		return fail("usage: screen_test QMP_SOCKET SERIAL_LOG OUT.ppm");
+	if (argc < 4)
+		return fail("usage: screen_test QMP_SOCKET SERIAL_LOG OUT.ppm [X,Y,RRGGBB...]");
 	static char serial[8192];
 	if (wait_serial(argv[2], "exited with status", serial, sizeof serial) < 0)
 		return fail("the serial log never showed the program's exit");
@@ -112,6 +142,11 @@ int main(int argc, char **argv)
 	if (!px || fread(px, 1, npx, f) != npx)
 		return fail("the screendump is short");
 	fclose(f);
+	if (argc > 4) {
+		int rc = check_pixels(px, argc - 4, argv + 4);
+		free(px);
+		return rc;
+	}
 
 	/* What the screen should hold: the serial text, wrapped like vga.c wraps it. */
 	static char want[MAX_ROWS][MAX_COLS];
