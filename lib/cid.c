@@ -9,6 +9,8 @@
 #include "cid.h"
 
 #include "base32.h"
+#include "mem.h"
+#include "varint.h"
 
 #define CID_VERSION 0x01
 #define CODEC_RAW 0x55
@@ -45,6 +47,8 @@ const char *wos_cid_error_text(int code)
 	case WOS_CID_ERR_DIGEST_SIZE: return "digest size is not 32 bytes";
 	case WOS_CID_ERR_LENGTH: return "wrong length for a CIDv1 raw sha2-256";
 	case WOS_CID_ERR_MISMATCH: return "the bytes do not match the CID";
+	case WOS_CID_ERR_VARINT: return "a CID field is not a minimal varint";
+	case WOS_CID_ERR_UNSUPPORTED: return "hash function not supported (sha2-256 and identity are)";
 	default: return "unknown CID error";
 	}
 }
@@ -111,4 +115,82 @@ int wos_cid_verify(const void *data, size_t len, const uint8_t digest[WOS_SHA256
 	for (int i = 0; i < WOS_SHA256_SIZE; i++)
 		diff |= got[i] ^ digest[i];
 	return diff ? WOS_CID_ERR_MISMATCH : WOS_CID_OK;
+}
+
+/* ---- binary CIDs ------------------------------------------------------------------ */
+
+/* Reads one varint field of a binary CID at *at. */
+static int field(const uint8_t *p, size_t len, size_t *at, uint64_t *v)
+{
+	size_t n = wos_varint_get(p + *at, len - *at, v);
+
+	if (n == 0) {
+		/* Short input, or a bad varint: tell them apart for the error. */
+		size_t i = *at;
+		while (i < len && (p[i] & 0x80) && i - *at < WOS_VARINT_MF_MAX)
+			i++;
+		return (i == len && i - *at < WOS_VARINT_MF_MAX) ? WOS_CID_ERR_LENGTH : WOS_CID_ERR_VARINT;
+	}
+	*at += n;
+	return 0;
+}
+
+int wos_cid_read(const uint8_t *p, size_t len, wos_cid_info *c)
+{
+	size_t at = 0;
+	uint64_t v, size;
+	int rc;
+
+	/* A CIDv0 is a sha2-256 multihash: no version byte 0x12 is a valid CIDv1 start. */
+	if (len >= 2 && p[0] == WOS_MH_SHA2_256 && p[1] == WOS_SHA256_SIZE) {
+		if (len < 2 + WOS_SHA256_SIZE)
+			return WOS_CID_ERR_LENGTH;
+		c->version = 0;
+		c->codec = WOS_CODEC_DAG_PB;
+		c->hash = WOS_MH_SHA2_256;
+		c->digest = p + 2;
+		c->digest_len = WOS_SHA256_SIZE;
+		c->len = 2 + WOS_SHA256_SIZE;
+		return 0;
+	}
+	if ((rc = field(p, len, &at, &v)) != 0)
+		return rc;
+	if (v != 1)
+		return WOS_CID_ERR_VERSION;
+	c->version = 1;
+	if ((rc = field(p, len, &at, &c->codec)) != 0 || (rc = field(p, len, &at, &c->hash)) != 0 ||
+	    (rc = field(p, len, &at, &size)) != 0)
+		return rc;
+	if (size > WOS_CID_DIGEST_MAX)
+		return WOS_CID_ERR_DIGEST_SIZE;
+	if (len - at < size)
+		return WOS_CID_ERR_LENGTH;
+	c->digest = p + at;
+	c->digest_len = (size_t)size;
+	c->len = at + (size_t)size;
+	return 0;
+}
+
+int wos_cid_check(const wos_cid_info *c, const void *data, size_t len)
+{
+	if (c->hash == WOS_MH_IDENTITY) {
+		if (len != c->digest_len || wos_memcmp(data, c->digest, len) != 0)
+			return WOS_CID_ERR_MISMATCH;
+		return 0;
+	}
+	if (c->hash != WOS_MH_SHA2_256 || c->digest_len != WOS_SHA256_SIZE)
+		return WOS_CID_ERR_UNSUPPORTED;
+	return wos_cid_verify(data, len, c->digest);
+}
+
+size_t wos_cid_make(uint64_t codec, const void *data, size_t len, uint8_t out[WOS_CID_BIN_MAX])
+{
+	size_t n = 0;
+
+	out[n++] = CID_VERSION;
+	n += wos_varint_put(out + n, codec);
+	out[n++] = HASH_SHA2_256;
+	out[n++] = WOS_SHA256_SIZE;
+	wos_sha256(data, len, out + n);
+	return n + WOS_SHA256_SIZE;
 }

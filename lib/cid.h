@@ -34,6 +34,8 @@ enum {
 	WOS_CID_ERR_DIGEST_SIZE = -8, /* the multihash declares a digest that is not 32 bytes */
 	WOS_CID_ERR_LENGTH = -9,      /* too short or too long for its header */
 	WOS_CID_ERR_MISMATCH = -10,   /* the bytes hash to another CID */
+	WOS_CID_ERR_VARINT = -11,     /* binary: a field is not a minimal varint */
+	WOS_CID_ERR_UNSUPPORTED = -12, /* binary: a hash function we cannot check */
 };
 
 /* The fixed text of a WOS_CID_* code. */
@@ -49,5 +51,45 @@ void wos_cid_from_digest(const uint8_t digest[WOS_SHA256_SIZE], char out[WOS_CID
 int wos_cid_parse(const char *s, size_t len, uint8_t digest[WOS_SHA256_SIZE]);
 /* Returns 0 when len bytes of data hash to digest, else WOS_CID_ERR_MISMATCH. */
 int wos_cid_verify(const void *data, size_t len, const uint8_t digest[WOS_SHA256_SIZE]);
+
+/* ---- binary CIDs of any codec -----------------------------------------------------------
+ *
+ * CAR files, bitswap, dag-pb links and the kad DHT carry CIDs as bytes: a CIDv1 is
+ * varint(1) varint(codec) then a multihash, varint(hash) varint(size) digest; a CIDv0
+ * is the bare sha2-256 multihash 12 20 <32 bytes> and means dag-pb.  Reading accepts
+ * any codec and hash function (a CAR may hold blocks we only pass along) with a
+ * digest of at most WOS_CID_DIGEST_MAX bytes; checking a block against its CID knows
+ * sha2-256 and identity.
+ */
+#define WOS_CODEC_RAW 0x55
+#define WOS_CODEC_DAG_PB 0x70
+#define WOS_CODEC_DAG_CBOR 0x71
+#define WOS_MH_IDENTITY 0x00
+#define WOS_MH_SHA2_256 0x12
+
+#define WOS_CID_DIGEST_MAX 64 /* the largest digest (or identity payload) we read: sha2-512's */
+#define WOS_CID_BIN_MAX 96    /* bytes a binary CID we read can take: 1 + 9 + 9 + 1 + 64, rounded */
+
+/* A binary CID as read; digest points into the bytes read. */
+typedef struct wos_cid_info {
+	unsigned version;      /* 0 or 1 */
+	uint64_t codec;        /* WOS_CODEC_*; a CIDv0 is dag-pb */
+	uint64_t hash;         /* multihash function, WOS_MH_* */
+	const uint8_t *digest; /* the digest (identity: the data itself) */
+	size_t digest_len;
+	size_t len;            /* bytes of the whole binary CID */
+} wos_cid_info;
+
+/* Reads the binary CID at the start of len bytes at p (bytes after it are not looked
+ * at) into *c.  Returns 0, or a negative WOS_CID_ERR_*: LENGTH (input ends inside it),
+ * VARINT, VERSION (not 0 or 1), DIGEST_SIZE (above WOS_CID_DIGEST_MAX). */
+int wos_cid_read(const uint8_t *p, size_t len, wos_cid_info *c);
+/* Checks len bytes of data against a CID read by wos_cid_read.  Returns 0,
+ * WOS_CID_ERR_MISMATCH, or WOS_CID_ERR_UNSUPPORTED for a hash function other than
+ * sha2-256 and identity (and a sha2-256 digest that is not 32 bytes). */
+int wos_cid_check(const wos_cid_info *c, const void *data, size_t len);
+/* Writes the binary CIDv1 of len bytes of data with the given codec and sha2-256 to
+ * out; returns its length (36 for raw and dag-pb). */
+size_t wos_cid_make(uint64_t codec, const void *data, size_t len, uint8_t out[WOS_CID_BIN_MAX]);
 
 #endif

@@ -10,6 +10,7 @@
 #include "check.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base32.h"
@@ -323,12 +324,99 @@ static int test_cid_long_text_is_refused_without_overflow(void)
 
 static int test_cid_every_code_has_its_own_text(void)
 {
-	for (int a = WOS_CID_ERR_MISMATCH; a <= WOS_CID_OK; a++) {
+	for (int a = WOS_CID_ERR_UNSUPPORTED; a <= WOS_CID_OK; a++) {
 		CHECK(strcmp(wos_cid_error_text(a), "unknown CID error") != 0);
 		for (int b = a + 1; b <= WOS_CID_OK; b++)
 			CHECK(strcmp(wos_cid_error_text(a), wos_cid_error_text(b)) != 0);
 	}
-	CHECK(strcmp(wos_cid_error_text(WOS_CID_ERR_MISMATCH - 1), "unknown CID error") == 0);
+	CHECK(strcmp(wos_cid_error_text(WOS_CID_ERR_UNSUPPORTED - 1), "unknown CID error") == 0);
+	return 0;
+}
+
+/* ---- binary CIDs ------------------------------------------------------------------------ */
+
+static int test_cid_read_knows_v1_v0_and_identity(void)
+{
+	uint8_t bin[WOS_CID_BIN_MAX];
+	wos_cid_info c;
+	static const uint8_t ident[] = { 0x01, 0x55, 0x00, 0x00 }; /* bafkqaaa: the empty file inline */
+
+	CHECK_EQ(wos_cid_make(WOS_CODEC_RAW, ADD_WASM, sizeof ADD_WASM, bin), 36);
+	CHECK_EQ(wos_cid_read(bin, 36, &c), 0);
+	CHECK_EQ(c.version, 1);
+	CHECK_EQ(c.codec, WOS_CODEC_RAW);
+	CHECK_EQ(c.hash, WOS_MH_SHA2_256);
+	CHECK_EQ(c.digest_len, 32);
+	CHECK_EQ(c.len, 36);
+	CHECK(c.digest == bin + 4);
+	CHECK_EQ(wos_cid_check(&c, ADD_WASM, sizeof ADD_WASM), 0);
+	CHECK_EQ(wos_cid_check(&c, ADD_WASM, sizeof ADD_WASM - 1), WOS_CID_ERR_MISMATCH);
+
+	CHECK_EQ(wos_cid_make(WOS_CODEC_DAG_PB, ADD_WASM, sizeof ADD_WASM, bin), 36);
+	CHECK_EQ(bin[1], 0x70);
+	/* Bytes after the CID are not read. */
+	CHECK_EQ(wos_cid_read(bin, WOS_CID_BIN_MAX, &c), 0);
+	CHECK_EQ(c.codec, WOS_CODEC_DAG_PB);
+	CHECK_EQ(c.len, 36);
+	/* The same digest as a CIDv0: the multihash alone, which means dag-pb. */
+	CHECK_EQ(wos_cid_read(bin + 2, 34, &c), 0);
+	CHECK_EQ(c.version, 0);
+	CHECK_EQ(c.codec, WOS_CODEC_DAG_PB);
+	CHECK_EQ(c.len, 34);
+	CHECK_EQ(wos_cid_check(&c, ADD_WASM, sizeof ADD_WASM), 0);
+
+	CHECK_EQ(wos_cid_read(ident, sizeof ident, &c), 0);
+	CHECK_EQ(c.hash, WOS_MH_IDENTITY);
+	CHECK_EQ(c.digest_len, 0);
+	CHECK_EQ(wos_cid_check(&c, "", 0), 0);
+	CHECK_EQ(wos_cid_check(&c, "x", 1), WOS_CID_ERR_MISMATCH);
+	return 0;
+}
+
+static int test_cid_read_malformed_binary_names_its_reason(void)
+{
+	static const struct {
+		uint8_t b[8];
+		size_t len;
+		int err;
+	} BAD[] = {
+		{ { 0 }, 0, WOS_CID_ERR_LENGTH },
+		{ { 0x01 }, 1, WOS_CID_ERR_LENGTH },
+		{ { 0x01, 0x55, 0x12 }, 3, WOS_CID_ERR_LENGTH },
+		{ { 0x01, 0x55, 0x12, 0x20, 1, 2 }, 6, WOS_CID_ERR_LENGTH },
+		{ { 0x12, 0x20, 1, 2 }, 4, WOS_CID_ERR_LENGTH },
+		{ { 0x02, 0x55, 0x00, 0x00 }, 4, WOS_CID_ERR_VERSION },
+		{ { 0x00, 0x55, 0x00, 0x00 }, 4, WOS_CID_ERR_VERSION },
+		{ { 0x81, 0x00, 0x55, 0x00, 0x00 }, 5, WOS_CID_ERR_VARINT },
+		{ { 0x01, 0xd5, 0x00, 0x00, 0x00 }, 5, WOS_CID_ERR_VARINT },
+		{ { 0x01, 0x55, 0x13, 0x41 }, 4, WOS_CID_ERR_DIGEST_SIZE },
+		{ { 0x01, 0x55, 0x12, 0x80, 0x80, 0x01 }, 6, WOS_CID_ERR_DIGEST_SIZE },
+	};
+	wos_cid_info c;
+
+	for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
+		uint8_t *copy = malloc(BAD[i].len ? BAD[i].len : 1);
+		int rc;
+		memcpy(copy, BAD[i].b, BAD[i].len);
+		rc = wos_cid_read(copy, BAD[i].len, &c);
+		free(copy);
+		if (rc != BAD[i].err)
+			fprintf(stderr, "  case %zu: %s\n", i, wos_cid_error_text(rc));
+		CHECK_EQ(rc, BAD[i].err);
+	}
+	return 0;
+}
+
+static int test_cid_check_refuses_hashes_it_cannot_compute(void)
+{
+	uint8_t bin[4 + 64] = { 0x01, 0x55, 0x13, 0x40 }; /* sha2-512 */
+	wos_cid_info c;
+
+	CHECK_EQ(wos_cid_read(bin, sizeof bin, &c), 0);
+	CHECK_EQ(wos_cid_check(&c, "", 0), WOS_CID_ERR_UNSUPPORTED);
+	bin[2] = 0x12, bin[3] = 0x14; /* sha2-256 cut to 20 bytes */
+	CHECK_EQ(wos_cid_read(bin, 24, &c), 0);
+	CHECK_EQ(wos_cid_check(&c, "", 0), WOS_CID_ERR_UNSUPPORTED);
 	return 0;
 }
 
@@ -350,6 +438,9 @@ static const test_case tests[] = {
 	TEST(test_cid_every_substitution_fails_or_names_other_bytes),
 	TEST(test_cid_long_text_is_refused_without_overflow),
 	TEST(test_cid_every_code_has_its_own_text),
+	TEST(test_cid_read_knows_v1_v0_and_identity),
+	TEST(test_cid_read_malformed_binary_names_its_reason),
+	TEST(test_cid_check_refuses_hashes_it_cannot_compute),
 };
 
 int main(void)
