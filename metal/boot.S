@@ -91,6 +91,7 @@ long_mode:
 	mov %ax, %fs
 	mov %ax, %gs
 	mov $boot_stack_top, %rsp
+	xor %ebp, %ebp			/* the end of the frame-pointer chain (backtrace.c) */
 	movl boot_magic(%rip), %edi
 	movl boot_info(%rip), %esi
 	call metal_main
@@ -114,6 +115,7 @@ pd:	.skip 4 * 4096
 boot_magic:	.skip 4
 boot_info:	.skip 4
 	.align 16
+	.global boot_stack, boot_stack_top	/* tss.c names the kernel's stacks */
 	/* The engine is stackless (Wasm frames live in its thread), but the kernel and the
 	 * compiler still use C stack; 256 KiB leaves room. */
 boot_stack:	.skip 256 * 1024

@@ -193,6 +193,8 @@ static _Noreturn void kernel_main(void)
 	metal_timer_init();
 	metal_random_init();
 	metal_ps2_init();
+	if (has_word(cmdline, "hold"))
+		metal_idt_hold();   /* an exception report stays on screen too */
 
 	if (has_word(cmdline, "test=heap"))
 		test_heap();

@@ -27,6 +27,7 @@ void metal_serial_write(const char *s, size_t len);
 void metal_serial_puts(const char *s);
 void metal_serial_hex(uint64_t v);   /* "0x" and 16 hex digits */
 void metal_serial_dec(uint64_t v);
+void metal_serial_xint(uint64_t v);  /* "0x" and as few hex digits as it takes */
 
 /* vga.c: the VGA text console, a mirror of serial; on only when the loader left
  * 80x25 text (magic and info as boot.S passes them, before mb2.c translates). */
@@ -66,8 +67,8 @@ size_t metal_frames_free_count(void);
 void *metal_heap_alloc(void *ud, void *ptr, size_t old_size, size_t new_size);
 size_t metal_heap_live(void);   /* bytes in live blocks, as requested */
 
-/* idt.c: CPU exceptions print vector, error code and RIP, then exit with
- * METAL_EXIT_FAULT. */
+/* idt.c: a CPU exception prints a report (its name, where, the registers, a
+ * backtrace), on serial and so on the screen, then exits with METAL_EXIT_FAULT. */
 struct metal_frame {   /* as isr.S leaves the stack */
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
 	uint64_t vector, error;
@@ -76,6 +77,19 @@ struct metal_frame {   /* as isr.S leaves the stack */
 void metal_idt_init(void);
 /* Points vector v at handler address a, on IST stack ist (0: the current stack). */
 void metal_idt_set(int v, uint64_t a, int ist);
+/* After a report, keep the machine up for 30 s before it exits (the "hold" boot word:
+ * a screen test takes its screendump meanwhile). */
+void metal_idt_hold(void);
+
+/* ksyms.c: the kernel's text symbols (metal/ksyms.sh, linked in by metal.mk). */
+/* The name of the function holding addr, its start in *start; NULL outside .text. */
+const char *metal_ksyms_find(uint64_t addr, uint64_t *start);
+/* Prints addr as "name+0xoff" (or "?"), naming the function that holds `lookup`. */
+void metal_ksyms_print(uint64_t addr, uint64_t lookup);
+
+/* backtrace.c: prints the frame-pointer chain of an interrupted kernel, a line a
+ * frame, each checked to lie on a kernel stack before it is read. */
+void metal_backtrace_print(const struct metal_frame *f);
 
 /* timer.c: the PICs remapped to 32-47, the PIT ticking at 1 kHz on IRQ0 (irq.S). */
 void metal_timer_init(void);
@@ -91,6 +105,9 @@ void metal_tss_init(void);
  * overflow is a page fault there.  Needs frames.c initialised. */
 _Noreturn void metal_stack_switch(void (*fn)(void));
 extern uint64_t metal_stack_guard;   /* 0 until metal_stack_switch */
+/* Whether addr lies on one of the kernel's stacks (boot, kernel, IST), and that
+ * stack's bounds [*lo, *hi), all of it mapped. */
+int metal_stack_bounds(uint64_t addr, uint64_t *lo, uint64_t *hi);
 
 /* clock.c: monotonic nanoseconds from the TSC, calibrated against the PIT at init. */
 void metal_clock_init(void);

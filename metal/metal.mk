@@ -11,12 +11,13 @@
 #
 # Compiled freestanding with gcc (METAL_CC; the flags are gcc's): no red zone
 # (interrupts push onto the kernel stack), -mcmodel=small because the image is
-# identity-mapped at 1 MiB, SSE on (boot.S enables it; the engine computes with floats).
+# identity-mapped at 1 MiB, SSE on (boot.S enables it; the engine computes with floats),
+# frame pointers kept so that an exception report can walk the stack (metal/backtrace.c).
 # engine/, kernel/, lib/ and the generated interface code (ENGINE_SRCS) are compiled
 # unchanged, with the same flags, into build/metal/obj.
 METAL_CC ?= gcc
 METAL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin -nostdlib \
-	-fno-pic -fno-pie -mno-red-zone -mcmodel=small -fno-stack-protector -fno-math-errno \
+	-fno-omit-frame-pointer -fno-pic -fno-pie -mno-red-zone -mcmodel=small -fno-stack-protector -fno-math-errno \
 	-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns -MMD -MP \
 	-Iengine -Ilib -Ikernel -Ibuild/gen
 METAL_SRCS := $(wildcard metal/*.c metal/*.S)
@@ -57,10 +58,22 @@ build/metal/metal/progs_wasm.o: build/programs/wasi-tests/clocks.wasm
 build/metal/metal/progs_wasm.o: build/programs/lspci.wasm build/programs/keys.wasm \
 	build/programs/fbdemo.wasm
 
-build/metal/wasmos.elf: $(METAL_OBJS) metal/linker.ld
+# Linked twice, for the symbol table the exception report names code with (metal/ksyms.sh,
+# metal/ksyms.c): pass 1 with an empty table, pass 2 with pass 1's symbols.  The table
+# is the last loaded section, so it cannot move the code; the check proves that pass 2
+# has the very symbols its table lists.
+METAL_LD = ld -nostdlib -static -z max-page-size=0x1000 --no-warn-rwx-segments -T metal/linker.ld
+build/metal/wasmos.elf: $(METAL_OBJS) metal/linker.ld metal/ksyms.sh
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)ld -nostdlib -static -z max-page-size=0x1000 --no-warn-rwx-segments \
-		-T metal/linker.ld -o $@ $(METAL_OBJS) $(METAL_LIBGCC)
+	$(Q)metal/ksyms.sh >build/metal/ksyms0.S
+	$(Q)$(METAL_CC) $(METAL_CFLAGS) -c build/metal/ksyms0.S -o build/metal/ksyms0.o
+	$(Q)$(METAL_LD) -o $@.pass1 $(METAL_OBJS) build/metal/ksyms0.o $(METAL_LIBGCC)
+	$(Q)metal/ksyms.sh $@.pass1 >build/metal/ksyms.S
+	$(Q)$(METAL_CC) $(METAL_CFLAGS) -c build/metal/ksyms.S -o build/metal/ksyms.o
+	$(Q)$(METAL_LD) -o $@.pass2 $(METAL_OBJS) build/metal/ksyms.o $(METAL_LIBGCC)
+	$(Q)metal/ksyms.sh $@.pass2 | cmp -s - build/metal/ksyms.S || \
+		{ echo "metal.mk: the symbol table moved the symbols it lists ($@.pass1, $@.pass2)" >&2; exit 1; }
+	$(Q)mv $@.pass2 $@ && rm -f $@.pass1
 
 # QEMU exits with (code << 1) | 1; metal_exit(METAL_EXIT_OK) gives 33.
 qemu: build/metal/wasmos.elf

@@ -54,3 +54,16 @@ void metal_serial_dec(uint64_t v)
 	} while (v);
 	metal_serial_write(buf + sizeof buf - n, (size_t)n);
 }
+
+void metal_serial_xint(uint64_t v)
+{
+	char buf[18];
+	int n = 0;
+	do {
+		buf[sizeof buf - 1 - n++] = "0123456789abcdef"[v & 0xF];
+		v >>= 4;
+	} while (v);
+	buf[sizeof buf - 1 - n++] = 'x';
+	buf[sizeof buf - 1 - n++] = '0';
+	metal_serial_write(buf + sizeof buf - n, (size_t)n);
+}

@@ -78,6 +78,33 @@ static void unmap_page(uint64_t addr)
 	__asm__ volatile("invlpg (%0)" : : "r"(addr) : "memory");
 }
 
+/* boot.S's stack, where metal_main runs until metal_stack_switch. */
+extern const char boot_stack[], boot_stack_top[];
+
+int metal_stack_bounds(uint64_t addr, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t stacks[5][2] = {
+		{ (uint64_t)(uintptr_t)boot_stack, (uint64_t)(uintptr_t)boot_stack_top },
+		/* Without its guard page, which is unmapped. */
+		{ metal_stack_guard + METAL_FRAME_SIZE,
+		  metal_stack_guard + (KSTACK_FRAMES + 1) * (uint64_t)METAL_FRAME_SIZE },
+	};
+	for (int i = 0; i < 3; i++) {
+		stacks[2 + i][0] = (uint64_t)(uintptr_t)ist_stacks[i];
+		stacks[2 + i][1] = (uint64_t)(uintptr_t)(ist_stacks[i] + IST_SIZE);
+	}
+	for (int i = 0; i < 5; i++) {
+		if (i == 1 && !metal_stack_guard)
+			continue;   /* no kernel stack yet */
+		if (addr >= stacks[i][0] && addr < stacks[i][1]) {
+			*lo = stacks[i][0];
+			*hi = stacks[i][1];
+			return 1;
+		}
+	}
+	return 0;
+}
+
 _Noreturn void metal_stack_switch(void (*fn)(void))
 {
 	/* The guard frame stays allocated for good, so nothing else is put there. */
