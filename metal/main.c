@@ -6,7 +6,8 @@
  * tests/metal/boot_test.sh uses: "heap" checks the frame allocator and the heap,
  * "fault" executes ud2 and "pagefault" writes above the 4 GiB identity map, to check
  * the exception handler, and "stackoverflow" recurses into the kernel stack's guard
- * page, to check that the handler still reports (on its IST stack).  "run=NAME"
+ * page, to check that the handler still reports (on its IST stack); "badframe" and
+ * "loopframe" fault with a broken frame-pointer chain.  "run=NAME"
  * runs another embedded program (metal/progs_wasm.S) instead of hello.
  */
 #include "metal.h"
@@ -46,6 +47,12 @@ _Noreturn void metal_exit(uint8_t code)
 {
 	/* isa-debug-exit at 0xf4: QEMU exits with (code << 1) | 1. */
 	metal_outb(0xf4, code);
+	/* Still here: no such device.  A real machine, or QEMU without it. */
+	__asm__ volatile("cli");
+	metal_acpi_poweroff();
+	metal_serial_puts("wasmos: halted (exit code ");
+	metal_serial_xint(code);
+	metal_serial_puts(")\n");
 	for (;;)
 		__asm__ volatile("cli; hlt");
 }
@@ -204,6 +211,13 @@ static _Noreturn void kernel_main(void)
 		*(volatile uint64_t *)(uintptr_t)0x140000000ull = 1;
 	else if (has_word(cmdline, "test=stackoverflow"))
 		overflow(0);
+	/* Bad frame pointers for the backtrace: unmapped, then one pointing at itself
+	 * (ud2 never returns, so rbp need not survive). */
+	else if (has_word(cmdline, "test=badframe"))
+		__asm__ volatile("movabs $0x140000000, %%rbp; ud2" : : : "memory");
+	else if (has_word(cmdline, "test=loopframe"))
+		__asm__ volatile("sub $16, %%rsp; mov %%rsp, (%%rsp); movq $1, 8(%%rsp); mov %%rsp, %%rbp; ud2"
+				 : : : "memory");
 	else {
 		const struct program *p = &programs[0];
 		for (size_t i = 0; i < sizeof programs / sizeof programs[0]; i++)

@@ -3,16 +3,20 @@
  * frames.c and main.c keep one input format.
  *
  * The info is a list of tags, each 8-byte aligned: type, size, then the payload, ending
- * with type 0 (Multiboot2 spec, section 3.6).  Only the command line (type 1) and the
- * memory map (type 6) are read.  Both are copied into static buffers here: GRUB may
- * place its info anywhere in RAM, above the kernel too, where frames.c would hand it
- * out, so nothing may point into it once the frame allocator runs.  The translated
+ * with type 0 (Multiboot2 spec, section 3.6).  Only the command line (type 1), the
+ * memory map (type 6) and the RSDP copies (types 14, 15: acpi.c keeps them) are read.
+ * The first two are copied into static buffers here: GRUB may place its info anywhere
+ * in RAM, above the kernel too, where frames.c would hand it out, so nothing may point
+ * into it once the frame allocator runs.  The translated
  * info is a true singleton of the machine, like the boot it describes.
  */
 #include "metal.h"
 #include "multiboot.h"
 
-enum { MB2_TAG_END = 0, MB2_TAG_CMDLINE = 1, MB2_TAG_MMAP = 6 };
+enum {
+	MB2_TAG_END = 0, MB2_TAG_CMDLINE = 1, MB2_TAG_MMAP = 6,
+	MB2_TAG_ACPI_OLD = 14, MB2_TAG_ACPI_NEW = 15,   /* a copy of the RSDP */
+};
 
 /* A memory map longer than this loses its tail (that RAM stays unused).  GRUB merges
  * adjacent ranges of one type; OVMF maps give a few dozen. */
@@ -77,6 +81,8 @@ uint32_t metal_mb2_to_mb1(uint32_t info_addr)
 			take_cmdline(t);
 		else if (t->type == MB2_TAG_MMAP)
 			take_mmap(t);
+		else if (t->type == MB2_TAG_ACPI_OLD || t->type == MB2_TAG_ACPI_NEW)
+			metal_acpi_take_rsdp(t + 1, t->size - sizeof *t);   /* acpi.c copies it */
 		off += (t->size + 7) & ~7u;
 	}
 	return (uint32_t)(uintptr_t)&info;

@@ -174,8 +174,16 @@ size_t metal_stdin_poll(void);
  * which stays valid forever.  Missing tags leave their MB1_INFO_ flag clear. */
 uint32_t metal_mb2_to_mb1(uint32_t info_addr);
 
+/* acpi.c: power-off by the ACPI S5 state (FADT PM1 control, \_S5_ from the DSDT). */
+/* Keeps a copy of the RSDP a multiboot2 loader passed (tags 14 and 15; mb2.c). */
+void metal_acpi_take_rsdp(const void *rsdp, size_t len);
+/* Powers the machine off, saying so on serial; returns only when it cannot, after a
+ * line that says why (no RSDP, a bad table, no _S5_, ...). */
+void metal_acpi_poweroff(void);
+
 /* main.c */
-/* Leaves QEMU through isa-debug-exit; halts forever where there is no such device. */
+/* Leaves QEMU through isa-debug-exit; where there is no such device, powers off by
+ * ACPI (the code is lost then); where that fails too, halts forever. */
 _Noreturn void metal_exit(uint8_t code);
 /* A broken kernel invariant: prints "wasmos: panic: why" and exits METAL_EXIT_FAIL. */
 _Noreturn void metal_panic(const char *why);

@@ -24,6 +24,8 @@ iso=${2:-}
 medium=()     # how boot() starts the kernel; empty: -kernel with its command line
 firmware=()   # empty: QEMU's SeaBIOS
 cpu=()        # extra QEMU CPU options for one boot (the random test's -cpu max)
+machine=()    # extra QEMU machine options for one boot (-M q35)
+exitdev=(-device isa-debug-exit,iobase=0xf4,iosize=0x04)   # empty: power off by ACPI
 pass=0
 fail=0
 out=$(mktemp)
@@ -41,20 +43,26 @@ check() { # name, condition status
 }
 
 # boot CMDLINE EXPECTED_STATUS MARKER...: one boot, then each marker must appear on
-# serial.  CMDLINE may name a boot test (metal/main.c).
+# serial; a marker "re:REGEX" is an extended regular expression instead of a fixed
+# string.  CMDLINE may name a boot test (metal/main.c).
 boot() {
 	local args=$1 want=$2 how=${medium[*]:--kernel}
 	shift 2
 	local m=("${medium[@]}")
 	[ ${#m[@]} -eq 0 ] && m=(-kernel "$elf" -append "$args")
-	timeout 60 qemu-system-x86_64 "${cpu[@]}" -accel tcg -display none -no-reboot -nic none \
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04 "${firmware[@]}" \
+	timeout 60 qemu-system-x86_64 "${cpu[@]}" "${machine[@]}" -accel tcg -display none \
+		-no-reboot -nic none "${exitdev[@]}" "${firmware[@]}" \
 		"${m[@]}" -serial "file:$out" </dev/null >/dev/null 2>&1
-	local rc=$?
+	local rc=$? opts="${machine[*]:+ ${machine[*]}}${firmware[*]:+ ${firmware[*]}}"
+	[ ${#exitdev[@]} -eq 0 ] && opts+=", no isa-debug-exit"
 	[ "$rc" -eq "$want" ]
-	check "boot '$args' ($how${firmware[*]:+ ${firmware[*]}}) exits with status $want (got $rc)" $?
+	check "boot '$args' ($how$opts) exits with status $want (got $rc)" $?
 	for m in "$@"; do
-		grep -qF -- "$m" "$out"
+		if [ "${m#re:}" != "$m" ]; then
+			grep -qE -- "${m#re:}" "$out"
+		else
+			grep -qF -- "$m" "$out"
+		fi
 		check "serial shows '$m'" $?
 	done
 	if [ "$fail" -ne 0 ]; then
@@ -64,23 +72,28 @@ boot() {
 	fi
 }
 
-# screen: boots with "hold" (the kernel stays up after hello) and a QMP socket; then
-# tests/metal/screen_test.c waits for the exit line on serial, takes a screendump and
-# checks, cell by cell, that the VGA text console (metal/vga.c) drew the serial text.
-# The serial log is removed first, so that an old log cannot satisfy the wait.
-# With arguments X,Y,RRGGBB it checks those pixels instead (fbdemo's pattern).
+# screen [--args CMDLINE] [--wait MARKER] [X,Y,RRGGBB...]: boots with CMDLINE (default
+# "hold": the kernel stays up after hello, or after an exception report) and a QMP
+# socket; then tests/metal/screen_test.c waits for MARKER (default: the exit line) on
+# serial, takes a screendump and checks, cell by cell, that the console (metal/vga.c
+# or metal/fb.c) drew the serial text.  The serial log is removed first, so that an
+# old log cannot satisfy the wait.  With arguments X,Y,RRGGBB it checks those pixels
+# instead (fbdemo's pattern).  CMDLINE is for -kernel; an ISO has its own baked in.
 screen_test=$(dirname "$elf")/screen_test
 screen() {
 	local sock="$out.qmp" shot="$out.ppm" m=("${medium[@]}") how=${medium[*]:--kernel}
-	local what="the serial text, cell by cell"
+	local args=hold marker="exited with status"
+	[ "${1:-}" = --args ] && { args=$2; shift 2; }
+	[ "${1:-}" = --wait ] && { marker=$2; shift 2; }
+	local what="the serial text of '$args', cell by cell"
 	[ $# -gt 0 ] && what="fbdemo's pattern, $# pixels"
-	[ ${#m[@]} -eq 0 ] && m=(-kernel "$elf" -append hold)
+	[ ${#m[@]} -eq 0 ] && m=(-kernel "$elf" -append "$args")
 	rm -f "$sock" "$shot" "$out"
 	timeout 60 qemu-system-x86_64 -accel tcg -display none -no-reboot -nic none \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 "${firmware[@]}" "${m[@]}" \
 		-serial "file:$out" -qmp "unix:$sock,server=on,wait=off" </dev/null >/dev/null 2>&1 &
 	local qemu=$!
-	"$screen_test" "$sock" "$out" "$shot" "$@"
+	"$screen_test" "$sock" "$out" "$shot" --wait "$marker" "$@"
 	check "screen shows $what ($how)" $?
 	kill "$qemu" 2>/dev/null
 	wait "$qemu" 2>/dev/null
@@ -93,6 +106,12 @@ if [ "$uefi" -eq 1 ]; then
 	firmware=(-bios /usr/share/ovmf/OVMF.fd)
 	medium=(-cdrom "$iso")
 	boot "" 33 "wasmos: booted" "hello from wasmos" "wasmos: hello exited with status 0"
+	# Without isa-debug-exit the kernel powers off by ACPI (metal/acpi.c), with the
+	# RSDP GRUB copied from the UEFI configuration table into its multiboot2 tag.
+	exitdev=()
+	boot "" 0 "wasmos: hello exited with status 0" \
+		"wasmos: powering off by ACPI (S5, RSDP from the multiboot2 tag)"
+	exitdev=(-device isa-debug-exit,iobase=0xf4,iosize=0x04)
 	# No text mode here: GRUB passes the GOP framebuffer, and metal/fb.c draws on it.
 	# The ELF is the one beside the ISO (make iso builds both in build/metal).
 	if metal/mkiso.sh "$(dirname "$iso")/wasmos.elf" "$tmp_iso" "hold"; then
@@ -119,6 +138,13 @@ if [ "$uefi" -eq 1 ]; then
 	else
 		check "metal/mkiso.sh builds an ISO with run=fbdemo hold" 1
 	fi
+	# The exception report on the framebuffer console.
+	if metal/mkiso.sh "$(dirname "$iso")/wasmos.elf" "$tmp_iso" "test=fault hold"; then
+		medium=(-cdrom "$tmp_iso")
+		screen --args "test=fault hold" --wait "wasmos: end of exception report"
+	else
+		check "metal/mkiso.sh builds an ISO with test=fault hold" 1
+	fi
 	echo "$pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
 	exit
@@ -128,15 +154,67 @@ fi
 # The default boot runs the embedded WASI hello through the kernel core.
 boot "" 33 "wasmos: booted" "hello from wasmos" "arg 0: hello" "wasmos: hello exited with status 0"
 boot "test=heap" 33 "wasmos: heap ok"
-boot "test=fault" 37 "wasmos: exception 6 (invalid opcode) error 0x0000000000000000 rip 0x"
+# The exception report (metal/idt.c): the function the fault hit, by the kernel's
+# symbol table (metal/ksyms.sh), the registers, and a backtrace by frame pointers
+# (metal/backtrace.c) from that function down through kernel_main to metal_main, whose
+# caller is boot.S's long_mode, on the boot stack.
+frame() { # N NAME: the regex of backtrace line #N in function NAME (N may be a regex)
+	echo "re:^  #$1 +0x[0-9a-f]{16} $2\+0x[0-9a-f]+\$"
+}
+boot "test=fault" 37 "wasmos: exception 6 (invalid opcode) in kernel_main+0x" \
+	"  error 0x0  cs 0x8  ss 0x10" "re:^  rip 0x[0-9a-f]{16}  rsp 0x[0-9a-f]{16}  rfl 0x" \
+	"re:^  r13 0x[0-9a-f]{16}  r14 0x[0-9a-f]{16}  r15 0x[0-9a-f]{16}\$" \
+	"$(frame 0 kernel_main)" "$(frame 1 metal_stack_switch)" "$(frame 2 metal_main)" \
+	"$(frame 3 long_mode)" "wasmos: end of exception report"
 # Error 2: a write (bit 1) to a page not present (bit 0 clear), in ring 0.
-boot "test=pagefault" 37 "wasmos: exception 14 (page fault) error 0x0000000000000002 rip 0x" \
-	"cr2 0x0000000140000000"
+boot "test=pagefault" 37 "wasmos: exception 14 (page fault) in kernel_main+0x" \
+	"  error 0x2 (not present, write, kernel)" "re:^  cr2 0x0000000140000000  cr3 0x" \
+	"$(frame 0 kernel_main)" "$(frame 2 metal_main)" "wasmos: end of exception report"
 
 # Recursion into the guard page below the kernel stack: the page fault is reported
 # from its IST stack (tss.c) instead of becoming a double and then a triple fault.
-boot "test=stackoverflow" 37 "wasmos: exception 14 (page fault) error 0x" \
-	"(kernel stack overflow)"
+# The backtrace shows the top and the bottom of the hundreds of frames.
+boot "test=stackoverflow" 37 "re:^wasmos: exception 14 \(page fault\) in overflow[.a-z0-9]*\+0x" \
+	"(kernel stack overflow)" "re:^  backtrace \([0-9]{3} frames\):" \
+	"$(frame 1 'overflow[.a-z0-9]*')" "re:^  \.\.\. [0-9]+ frames \.\.\.\$" \
+	"$(frame '[0-9]+' kernel_main)" "$(frame '[0-9]+' metal_main)" "wasmos: end of exception report"
+
+# Frame pointers that lead nowhere (the handler checks each before reading it): an
+# unmapped one, and one that points at itself.  The report must still end.
+boot "test=badframe" 37 "wasmos: exception 6 (invalid opcode) in kernel_main+0x" \
+	"  backtrace (1 frame):" "wasmos: end of exception report"
+boot "test=loopframe" 37 "wasmos: exception 6 (invalid opcode) in kernel_main+0x" \
+	"  backtrace (2 frames):" "wasmos: end of exception report"
+
+# ACPI power-off (metal/acpi.c), for machines without isa-debug-exit: metal_exit
+# finds the RSDP by scanning the BIOS areas (multiboot1 passes none), then the FADT
+# and \_S5_ in the DSDT, and writes SLP_TYP | SLP_EN.  QEMU then exits with status 0,
+# as it also does after a triple fault, so the line on serial is what proves it.  The
+# pc machine's PM1 block is the PIIX4's; q35's is the ICH9's.
+exitdev=()
+boot "" 0 "hello from wasmos" "wasmos: powering off by ACPI (S5, RSDP from the BIOS area)"
+machine=(-M q35)
+boot "" 0 "hello from wasmos" "wasmos: powering off by ACPI (S5, RSDP from the BIOS area)"
+machine=()
+# A fault powers off too (its exit code is lost: a real machine has nowhere to put it).
+boot "test=fault" 0 "wasmos: end of exception report" \
+	"wasmos: powering off by ACPI (S5, RSDP from the BIOS area)"
+# With no ACPI tables at all the kernel says why and halts; the test stops QEMU.
+: >"$out"
+timeout 60 qemu-system-x86_64 -machine acpi=off -accel tcg -display none -no-reboot -nic none \
+	-kernel "$elf" -serial "file:$out" </dev/null >/dev/null 2>&1 &
+qemu=$!
+for _ in $(seq 300); do
+	grep -qF "wasmos: halted" "$out" && break
+	sleep 0.1
+done
+kill "$qemu" 2>/dev/null
+wait "$qemu" 2>/dev/null
+grep -qF "wasmos: ACPI power-off failed: no RSDP" "$out"
+check "without ACPI tables, serial says 'wasmos: ACPI power-off failed: no RSDP'" $?
+grep -qF "wasmos: halted (exit code 0x10)" "$out"
+check "then 'wasmos: halted (exit code 0x10)'" $?
+exitdev=(-device isa-debug-exit,iobase=0xf4,iosize=0x04)
 
 # A 50 ms nanosleep: the PIT's IRQ0 (metal/timer.c) wakes the halted CPU and the
 # main loop answers time.sleep_until once the deadline has passed.
@@ -150,6 +228,8 @@ cpu=(-cpu max)
 boot "run=random" 33 "entropy from rdrand" "5 passed, 0 failed" "wasmos: random exited with status 0"
 cpu=()
 screen
+# The exception report is on the screen too, every line of it.
+screen --args "test=fault hold" --wait "wasmos: end of exception report"
 
 # clock_time_get(REALTIME) through system-time (metal/rtc.c: the CMOS clock at boot
 # plus the TSC clock); clocks.wasm checks it is after 2020 and that the monotonic and
@@ -237,6 +317,11 @@ check "keys prints 20 events, one per press and release" $?
 if [ -n "$iso" ]; then
 	medium=(-cdrom "$iso")
 	boot "" 33 "wasmos: booted" "hello from wasmos" "arg 0: hello" "wasmos: hello exited with status 0"
+	# ACPI power-off with the RSDP from GRUB's multiboot2 tag.
+	exitdev=()
+	boot "" 0 "wasmos: hello exited with status 0" \
+		"wasmos: powering off by ACPI (S5, RSDP from the multiboot2 tag)"
+	exitdev=(-device isa-debug-exit,iobase=0xf4,iosize=0x04)
 	if metal/mkiso.sh "$elf" "$tmp_iso" "test=heap"; then
 		medium=(-cdrom "$tmp_iso")
 		boot "test=heap" 33 "wasmos: heap ok"

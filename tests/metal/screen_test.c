@@ -1,8 +1,9 @@
 /* screen_test.c: checks that the VGA text console (metal/vga.c) draws what the kernel
  * wrote to serial, by looking at QEMU's real pixels.  Usage:
- *   screen_test QMP_SOCKET SERIAL_LOG OUT.ppm [X,Y,RRGGBB...]
- * QEMU runs the kernel with "hold" (it stays up after the program) and -qmp on the
- * socket.  Once the serial log holds the program's exit line, this asks QMP for a
+ *   screen_test QMP_SOCKET SERIAL_LOG OUT.ppm [--wait MARKER] [X,Y,RRGGBB...]
+ * QEMU runs the kernel with "hold" (it stays up after the program, or after an
+ * exception report) and -qmp on the socket.  Once the serial log holds MARKER (by
+ * default "exited with status": the program's exit line), this asks QMP for a
  * screendump (PPM, QEMU's default format: P6, no zlib needed), then quits QEMU.
  *
  * The check: a 720x400 screen is VGA text, 80x25 cells of 9x16 pixels; any other
@@ -106,10 +107,18 @@ static int check_pixels(const unsigned char *px, int n, char **specs)
 int main(int argc, char **argv)
 {
 	if (argc < 4)
-		return fail("usage: screen_test QMP_SOCKET SERIAL_LOG OUT.ppm [X,Y,RRGGBB...]");
+		return fail("usage: screen_test QMP_SOCKET SERIAL_LOG OUT.ppm [--wait MARKER] "
+			    "[X,Y,RRGGBB...]");
+	const char *marker = "exited with status";
+	int nspecs = argc - 4;
+	char **specs = argv + 4;
+	if (nspecs >= 2 && strcmp(specs[0], "--wait") == 0) {
+		marker = specs[1];
+		nspecs -= 2, specs += 2;
+	}
 	static char serial[8192];
-	if (wait_serial(argv[2], "exited with status", serial, sizeof serial) < 0)
-		return fail("the serial log never showed the program's exit");
+	if (wait_serial(argv[2], marker, serial, sizeof serial) < 0)
+		return fprintf(stderr, "screen_test: the serial log never showed '%s'\n", marker), 1;
 
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -142,8 +151,8 @@ int main(int argc, char **argv)
 	if (!px || fread(px, 1, npx, f) != npx)
 		return fail("the screendump is short");
 	fclose(f);
-	if (argc > 4) {
-		int rc = check_pixels(px, argc - 4, argv + 4);
+	if (nspecs > 0) {
+		int rc = check_pixels(px, nspecs, specs);
 		free(px);
 		return rc;
 	}
