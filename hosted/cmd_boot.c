@@ -40,7 +40,7 @@ typedef struct boot boot;
 
 typedef struct boot_prog {
 	boot *b;
-	const hosted_system_program *g;
+	const kern_sysfile_program *g;
 	uint8_t (*allow)[KERN_ID_SIZE];  /* g's allow, plus files and tcp for dir and listen */
 	uint32_t nallow;
 	kern_preopen *preopens;          /* host_key from hosted_files_grant, made once */
@@ -53,7 +53,7 @@ typedef struct boot_prog {
 
 struct boot {
 	hosted_sys sys;
-	hosted_system file;
+	kern_sysfile *file;
 	boot_prog *progs;
 	bool verbose;
 	bool running;                    /* every program was started: failures are only told */
@@ -122,7 +122,7 @@ static int bootf_at(boot_prog *bp, int line, const char *fmt, ...) __attribute__
 /* Records why bp did not start, as FILE:LINE: program NAME: ... */
 static int bootf_at(boot_prog *bp, int line, const char *fmt, ...)
 {
-	int n = snprintf(bp->why, sizeof bp->why, "%s:%d: program %s: ", bp->b->file.file, line, bp->g->name);
+	int n = snprintf(bp->why, sizeof bp->why, "%s:%d: program %s: ", bp->b->file->file, line, bp->g->name);
 	va_list ap;
 	va_start(ap, fmt);
 	if (n > 0 && (size_t)n < sizeof bp->why) vsnprintf(bp->why + n, sizeof bp->why - (size_t)n, fmt, ap);
@@ -159,7 +159,7 @@ static void on_loaded(kern_state *k, void *ud, int rc, uint64_t pid, const char 
 static int start(boot_prog *bp)
 {
 	boot *b = bp->b;
-	const hosted_system_program *g = bp->g;
+	const kern_sysfile_program *g = bp->g;
 	kern_spawn_args a;
 	memset(&a, 0, sizeof a);
 	a.name = g->name;
@@ -298,7 +298,7 @@ static void collect_native(void *ud, const uint8_t *iface, uint64_t pid)
 		memcpy(n->ids[n->n++], iface, KERN_ID_SIZE);
 }
 
-static bool has_id(const hosted_system_ids *s, const uint8_t *id)
+static bool has_id(const kern_sysfile_ids *s, const uint8_t *id)
 {
 	for (uint32_t i = 0; i < s->n; i++)
 		if (!memcmp(s->ids[i], id, KERN_ID_SIZE)) return true;
@@ -317,12 +317,12 @@ static int choose_natives(boot *b)
 {
 	natives have = { .n = 0 };
 	kern_handler_each(b->sys.k, collect_native, &have);
-	const hosted_system_ids *want = &b->file.natives;
+	const kern_sysfile_ids *want = &b->file->natives;
 	for (uint32_t i = 0; i < want->n; i++) {
 		bool found = false;
 		for (uint32_t j = 0; j < have.n; j++) found |= !memcmp(have.ids[j], want->ids[i], KERN_ID_SIZE);
 		if (!found) {
-			fprintf(stderr, "wasmos boot: %s:%d: no native handler for %s here; natives:", b->file.file,
+			fprintf(stderr, "wasmos boot: %s:%d: no native handler for %s here; natives:", b->file->file,
 				want->lines[i], iface_name(want->ids[i]));
 			for (uint32_t j = 0; j < have.n; j++) fprintf(stderr, " %s", iface_name(have.ids[j]));
 			fprintf(stderr, "\n");
@@ -331,7 +331,7 @@ static int choose_natives(boot *b)
 	}
 	for (uint32_t j = 0; j < have.n; j++) {
 		bool keep = want->n ? has_id(want, have.ids[j]) : true;
-		for (uint32_t p = 0; p < b->file.nprogs; p++) keep &= !has_id(&b->file.progs[p].handles, have.ids[j]);
+		for (uint32_t p = 0; p < b->file->nprogs; p++) keep &= !has_id(&b->file->progs[p].handles, have.ids[j]);
 		if (!keep) kern_native_unregister(b->sys.k, have.ids[j]);
 	}
 	return 0;
@@ -339,7 +339,7 @@ static int choose_natives(boot *b)
 
 /* ---- preparing each program -------------------------------------------------------------- */
 
-static int prepare(boot *b, boot_prog *bp, const hosted_system_program *g)
+static int prepare(boot *b, boot_prog *bp, const kern_sysfile_program *g)
 {
 	bp->b = b;
 	bp->g = g;
@@ -367,7 +367,7 @@ static int prepare(boot *b, boot_prog *bp, const hosted_system_program *g)
 static bool boot_done(void *ud)
 {
 	boot *b = ud;
-	for (uint32_t i = 0; i < b->file.nprogs; i++) {
+	for (uint32_t i = 0; i < b->file->nprogs; i++) {
 		boot_prog *bp = &b->progs[i];
 		kern_proc_info info;
 		if (!bp->pid || bp->loading || kern_proc_get(b->sys.k, bp->pid, &info) != 0 ||
@@ -396,6 +396,22 @@ static bool boot_done(void *ud)
 		if (start(bp) != 0 && bp->g->path) fprintf(stderr, "wasmos boot: %s\n", bp->why);
 	}
 	return false;
+}
+
+/* Reads and parses the system file at path; as kern_sysfile_parse ("PATH: reason"
+ * when it cannot be read). */
+static int load_file(const char *path, kern_sysfile **out, char *err, size_t errlen)
+{
+	uint8_t *text;
+	size_t len;
+	*out = NULL;
+	if (hosted_file_read(path, &text, &len) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	int rc = kern_sysfile_parse(&hosted_alloc, path, (const char *)text, len, out, err, errlen);
+	free(text);
+	return rc;
 }
 
 int hosted_cmd_boot(int argc, char **argv)
@@ -432,32 +448,32 @@ int hosted_cmd_boot(int argc, char **argv)
 	b.verbose = verbose;
 	int status = HOSTED_EXIT_ERROR;
 	char err[1024];
-	if (hosted_system_load(argv[i], &b.file, err, sizeof err) != 0) {
+	if (load_file(argv[i], &b.file, err, sizeof err) != 0) {
 		fprintf(stderr, "wasmos boot: %s\n", err);
 		return HOSTED_EXIT_ERROR;
 	}
 	b.sys.prefix = prefix;
 	b.sys.quiet_kernel = !verbose;
-	b.progs = calloc(b.file.nprogs, sizeof *b.progs);
-	if (!b.progs || hosted_sys_init(&b.sys, &b.file.limits) != 0) {
+	b.progs = calloc(b.file->nprogs, sizeof *b.progs);
+	if (!b.progs || hosted_sys_init(&b.sys, &b.file->limits) != 0) {
 		fprintf(stderr, "wasmos boot: out of memory\n");
 		goto out;
 	}
 	if (choose_natives(&b) != 0) goto out;
-	for (uint32_t p = 0; p < b.file.nprogs; p++) {
-		if (prepare(&b, &b.progs[p], &b.file.progs[p]) != 0) {
+	for (uint32_t p = 0; p < b.file->nprogs; p++) {
+		if (prepare(&b, &b.progs[p], &b.file->progs[p]) != 0) {
 			fprintf(stderr, "wasmos boot: %s\n", b.progs[p].why);
 			goto out;
 		}
 	}
 	if (check) {
-		printf("%s: ok, %u program%s\n", b.file.file, b.file.nprogs, b.file.nprogs == 1 ? "" : "s");
+		printf("%s: ok, %u program%s\n", b.file->file, b.file->nprogs, b.file->nprogs == 1 ? "" : "s");
 		status = HOSTED_EXIT_OK;
 		goto out;
 	}
 	running = &b;
 	signal(SIGINT, on_sigint);
-	for (uint32_t p = 0; p < b.file.nprogs; p++) {
+	for (uint32_t p = 0; p < b.file->nprogs; p++) {
 		if (boot_one(&b.progs[p]) != 0) {
 			fprintf(stderr, "wasmos boot: %s\n", b.progs[p].why);
 			goto out;
@@ -479,11 +495,11 @@ out:
 	running = NULL;
 	b.shutting_down = true;
 	if (b.sys.k) hosted_sys_free(&b.sys);
-	for (uint32_t p = 0; b.progs && p < b.file.nprogs; p++) {
+	for (uint32_t p = 0; b.progs && p < b.file->nprogs; p++) {
 		free(b.progs[p].allow);
 		free(b.progs[p].preopens);
 	}
 	free(b.progs);
-	hosted_system_free(&b.file);
+	kern_sysfile_free(b.file);
 	return status;
 }

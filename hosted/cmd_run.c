@@ -8,6 +8,7 @@
 #include "tcp.h"
 #include "files.h"
 #include "ifc_all.h"
+#include "size.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -134,7 +135,7 @@ int hosted_cmd_run_kernel(int argc, char **argv)
 			*(a[6] == 'q' ? &o.limits.max_queue : &o.limits.max_outstanding) = (uint32_t)n;
 			i++;
 		} else if (!strcmp(a, "--max-message") && v) {
-			uint64_t bytes = hosted_parse_size_bytes(v);
+			uint64_t bytes = wos_size_bytes(v);
 			if (!bytes || bytes > (64u << 20)) {
 				fprintf(stderr, "wasmos run: --max-message wants a size like 64K or 4M, at most 64M; "
 						"got '%s'\n", v);
@@ -152,7 +153,7 @@ int hosted_cmd_run_kernel(int argc, char **argv)
 			o.limits.fuel_slice = n;
 			i++;
 		} else if (!strcmp(a, "--max-memory") && v) {
-			o.limits.max_memory_pages = hosted_parse_size_pages(v);
+			o.limits.max_memory_pages = wos_size_pages(v);
 			if (!o.limits.max_memory_pages) {
 				fprintf(stderr, "wasmos run: --max-memory wants a size like 64M, 1G or 100p (pages), "
 						"at most 4G; got '%s'\n", v);

@@ -39,12 +39,6 @@ int hosted_cmd_store_fetch(const char *cmd, const char *arg, uint8_t **bytes, si
 int hosted_cmd_boot(int argc, char **argv);
 int hosted_cmd_interfaces(int argc, char **argv);
 
-/* "64M", "1G", "65536", "100p" (pages) -> 64 KiB pages; 0 when malformed, zero or
- * above 4 GiB (system.c; run's --max-memory and system files' max-memory). */
-uint32_t hosted_parse_size_pages(const char *s);
-/* "64K", "4M", "1G", "65536" -> bytes; 0 when malformed, zero or above 16 GiB. */
-uint64_t hosted_parse_size_bytes(const char *s);
-
 /* Reads the whole file at path (file.c).  Returns 0 with *out malloc'd (the caller
  * frees it) and *len set, or -1 with errno set. */
 int hosted_file_read(const char *path, uint8_t **out, size_t *len);

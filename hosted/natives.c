@@ -478,13 +478,15 @@ static void *libc_alloc(void *ud, void *ptr, size_t old, size_t n)
 	return realloc(ptr, n);
 }
 
+const eng_alloc hosted_alloc = { libc_alloc, NULL };
+
 int hosted_sys_init(hosted_sys *s, const kern_limits *limits)
 {
 	s->n = calloc(1, sizeof *s->n);
 	s->loop = hosted_loop_new();
 	if (!s->n || !s->loop) return -1;
 	s->n->sys = s;
-	kern_config cfg = { .alloc = { libc_alloc, NULL }, .plat = &hosted_platform, .plat_ud = s };
+	kern_config cfg = { .alloc = hosted_alloc, .plat = &hosted_platform, .plat_ud = s };
 	if (limits) cfg.limits = *limits;
 	s->k = kern_new(&cfg);
 	if (!s->k) return -1;

@@ -28,6 +28,9 @@ typedef struct hosted_sys {
 	struct hosted_loader *loader;   /* loader.c (control.h) */
 } hosted_sys;
 
+/* malloc, realloc and free as an eng_alloc: the hosted kernel's allocator. */
+extern const eng_alloc hosted_alloc;
+
 /* Makes the kernel and the basic handlers; 0 or -1 (out of memory). */
 int hosted_sys_init(hosted_sys *s, const kern_limits *limits);
 void hosted_sys_free(hosted_sys *s);
