@@ -216,6 +216,8 @@ void kern_wasi_free(kern_state *k, kern_proc *p);
 
 /* load.c: ends the loads still waiting for their bytes (their callbacks are told). */
 void kern_load_shutdown(kern_state *k);
+/* The loads whose callback's ud is ud will call nobody (its owner is going away). */
+void kern_load_forget(kern_state *k, void *ud);
 uint32_t kern_load_count(kern_state *k);
 
 /* process.c: answers the waits for pid (kern_proc_end calls it); frees the handler's

@@ -123,7 +123,7 @@ static void finish(kern_load *l, int rc, uint64_t pid, const char *why)
 	kern_spawn_fn done = l->done;
 	void *ud = l->ud;
 	load_free(k, l);
-	done(k, ud, rc, pid, why);
+	if (done) done(k, ud, rc, pid, why);
 }
 
 static void spawn_bytes(kern_load *l, const uint8_t *bytes, uint32_t len)
@@ -251,6 +251,12 @@ void kern_load_shutdown(kern_state *k)
 		wos_snprintf(why, sizeof why, "%s: the kernel shut down", l->cid);
 		finish(l, KERN_ENOENT, 0, why);
 	}
+}
+
+void kern_load_forget(kern_state *k, void *ud)
+{
+	for (kern_load *l = k->loads; l; l = l->next)
+		if (l->ud == ud) l->done = NULL;
 }
 
 uint32_t kern_load_count(kern_state *k)

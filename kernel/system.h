@@ -1,9 +1,17 @@
-/* system.h: systems, the part of the kernel's surface that reads a system file
- * (docs/system.md).  Included by the platforms beside kernel.h (hosted/cmd_boot.c)
- * and by the kernel tests.
+/* system.h: systems, the part of the kernel's surface that reads a system file and
+ * runs what it describes (docs/system.md).  Included by the platforms beside kernel.h
+ * (hosted/cmd_boot.c, metal/main.c) and by the kernel tests.
  *
  *   kernel/sysfile.c  text -> kern_sysfile: keywords, names, interfaces, sizes;
  *                     everything that can be checked without a kernel.
+ *   kernel/system.c   a kern_sysfile on a kernel: keeps the chosen natives, starts
+ *                     the programs in file order with their args, env, grants, limits,
+ *                     and supervises them (essential, restart).
+ *
+ * Only a few things differ between platforms, and they come in as hooks: reading a
+ * program named by a host path, host folders (`dir`) and listening sockets
+ * (`listen`).  A platform without them rejects a system that uses them, with the line
+ * that does.
  */
 #ifndef WASMOS_KERNEL_SYSTEM_H
 #define WASMOS_KERNEL_SYSTEM_H
@@ -13,6 +21,7 @@
 #include <stdint.h>
 
 #include "kernel.h"
+#include "platform.h"   /* KERN_LOG_*, for kern_system_hooks.say */
 
 /* ---- system files (sysfile.c) ------------------------------------------------------ */
 
@@ -69,5 +78,74 @@ typedef struct kern_sysfile {
 int kern_sysfile_parse(const eng_alloc *alloc, const char *file, const char *text, size_t len,
 		       kern_sysfile **out, char *err, size_t errlen);
 void kern_sysfile_free(kern_sysfile *f);
+
+/* ---- systems (system.c) ------------------------------------------------------------ */
+
+typedef struct kern_system kern_system;
+
+/* What a system needs from its platform beyond the kernel.  Any hook may be NULL: the
+ * platform lacks the thing, and a system that needs it is refused by kern_system_new
+ * naming the line. */
+typedef struct kern_system_hooks {
+	/* Programs whose SOURCE is a path (hosted: files; metal: none, CIDs only). */
+	kern_path_reader paths;
+	/* `dir`: opens the host folder `host` for a WASI preopen, *key for
+	 * kern_preopen.host_key; 0, or -1 with why.  dir_allow lets process pid use key
+	 * (called after each start); 0 or -1 (out of memory). */
+	int (*dir_grant)(void *ud, const char *host, uint32_t *key, char *why, size_t whylen);
+	int (*dir_allow)(void *ud, uint32_t key, uint64_t pid);
+	/* `listen`: binds addr for the program's next start and writes the address bound
+	 * to `bound` (its port chosen when addr asks for 0); 0, or -1 with why. */
+	int (*listen_bind)(void *ud, const char *addr, char *bound, size_t boundlen, char *why,
+			   size_t whylen);
+	/* A line for people, without its newline: a restart, a start that failed after the
+	 * boot, a port chosen.  KERN_LOG_INFO lines are details (hosted shows them with -v). */
+	void (*say)(void *ud, int level, const char *line);
+	void *ud;                    /* of dir_grant, dir_allow, listen_bind and say */
+} kern_system_hooks;
+
+enum {
+	KERN_SYSTEM_STARTING,        /* a program waits for its loader's answer */
+	KERN_SYSTEM_RUNNING,         /* every program was started */
+	KERN_SYSTEM_ENDED,           /* an essential program ended, or every program did */
+	KERN_SYSTEM_FAILED,          /* a program did not start: kern_system_why */
+};
+
+/* Prepares the system f describes on k: keeps the natives it asks for (unregistering
+ * the others, and those a program handles), checks every program's source, folders
+ * and host lines through the hooks; starts nothing.  f and hooks are borrowed and
+ * must outlive the system.  0 with *out, or -1 with "FILE:LINE: reason" in err. */
+int kern_system_new(kern_state *k, const kern_sysfile *f, const kern_system_hooks *hooks, kern_system **out,
+		    char *err, size_t errlen);
+/* Parses text (as kern_sysfile_parse, with k's allocator), then kern_system_new and a
+ * first kern_system_step: what a platform that has the file's text calls to boot.
+ * The system owns the parsed file.  The file's default limits (fuel-slice,
+ * max-memory... before the first program) apply to its programs; a platform that
+ * wants them kernel-wide too (the hosted one) parses first and makes its kernel
+ * with f->limits.  0 with *out (its state may already be FAILED or ENDED), or -1
+ * with the reason in err. */
+int kern_system_boot(kern_state *k, const char *file, const char *text, size_t len,
+		     const kern_system_hooks *hooks, kern_system **out, char *err, size_t errlen);
+
+/* Moves the system on and returns its state (KERN_SYSTEM_*).  Starting: programs start
+ * in file order; one that handles interfaces gets turns until it has registered them
+ * (or blocks, or ends) before the next starts; a program by CID waits for its loader,
+ * and the call returns STARTING until the answer comes.  Running: an essential
+ * program that ended ends the system; a `restart` one is started again (at most 100
+ * times); when no process is left the system has ended with 0.  Call it once after
+ * kern_system_new and then between rounds of kern_run_ready. */
+int kern_system_step(kern_system *s);
+/* The platform found that nothing can happen any more (every process waits on
+ * nothing it can deliver): a system still STARTING fails ("the loader did not
+ * answer").  Returns the state. */
+int kern_system_stalled(kern_system *s);
+/* ENDED: the essential program's exit code (0 when every program ended and none is
+ * essential). */
+int kern_system_exit_code(const kern_system *s);
+/* FAILED: "FILE:LINE: program NAME: why"; "" otherwise.  Valid until the next call. */
+const char *kern_system_why(const kern_system *s);
+/* Stops supervising and frees the system; its processes live on.  Call before
+ * kern_free of its kernel. */
+void kern_system_free(kern_system *s);
 
 #endif
