@@ -113,8 +113,8 @@ enum {
 
 /* Prepares the system f describes on k: keeps the natives it asks for (unregistering
  * the others, and those a program handles), checks every program's source, folders
- * and host lines through the hooks; starts nothing.  f and hooks are borrowed and
- * must outlive the system.  0 with *out, or -1 with "FILE:LINE: reason" in err. */
+ * and host lines through the hooks; starts nothing.  f is borrowed and must outlive
+ * the system; hooks is copied.  0 with *out, or -1 with "FILE:LINE: reason" in err. */
 int kern_system_new(kern_state *k, const kern_sysfile *f, const kern_system_hooks *hooks, kern_system **out,
 		    char *err, size_t errlen);
 /* Parses text (as kern_sysfile_parse, with k's allocator), then kern_system_new and a
