@@ -13,8 +13,9 @@
  * The tables are firmware input, so nothing is trusted: every table's length and
  * checksum are checked, and that it lies inside the identity map (the low 4 GiB,
  * boot.S), before a byte of it is read; the AML is searched for the one name and
- * its package decoded with bounds checks, not interpreted.  Anything missing or
- * broken ends in one line that says what, and metal_exit halts instead.
+ * its package decoded with bounds checks, not interpreted (acpi_tables.c holds those
+ * byte checks, apart so that a host unit test can feed them broken tables).  Anything
+ * missing or broken ends in one line that says what, and metal_exit halts instead.
  */
 #include "metal.h"
 
@@ -34,12 +35,6 @@ enum {
 #define PM1_SLP_TYP_SHIFT 10
 #define PM1_SLP_EN 0x2000
 
-/* AML opcodes (ACPI 6.5, 20.2) that may start or fill the _S5_ package. */
-enum {
-	AML_ZERO = 0x00, AML_ONE = 0x01, AML_NAME = 0x08, AML_BYTE = 0x0A, AML_WORD = 0x0B,
-	AML_DWORD = 0x0C, AML_QWORD = 0x0E, AML_PACKAGE = 0x12, AML_ROOT = 0x5C,
-};
-
 static uint8_t rsdp_copy[RSDP_V2_LEN];   /* from the multiboot2 tag, when there was one */
 static size_t rsdp_copy_len;
 
@@ -52,14 +47,6 @@ static inline uint16_t inw(uint16_t port)
 	uint16_t v;
 	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
 	return v;
-}
-
-static int sums_to_zero(const uint8_t *p, size_t n)
-{
-	uint8_t sum = 0;
-	for (size_t i = 0; i < n; i++)
-		sum = (uint8_t)(sum + p[i]);
-	return sum == 0;
 }
 
 static int mapped(uint64_t addr, uint64_t len)
@@ -78,18 +65,6 @@ void metal_acpi_take_rsdp(const void *rsdp, size_t len)
 	rsdp_copy_len = len;
 }
 
-/* Whether p holds a valid RSDP of which avail bytes may be read. */
-static int rsdp_valid(const uint8_t *p, size_t avail)
-{
-	if (avail < RSDP_V1_LEN || memcmp(p, "RSD PTR ", 8) != 0 || !sums_to_zero(p, RSDP_V1_LEN))
-		return 0;
-	/* Revision 2 and later: the extended checksum covers `length` bytes. */
-	if (p[15] >= 2)
-		return avail >= RSDP_V2_LEN && rd32(p + 20) >= RSDP_V2_LEN &&
-		       rd32(p + 20) <= avail && sums_to_zero(p, rd32(p + 20));
-	return 1;
-}
-
 /* The EBDA's real-mode segment, from the BIOS data area at 0x40E.  The asm hides
  * the constant address from gcc, which takes a pointer below 4 KiB for a null one. */
 static uint16_t ebda_segment(void)
@@ -104,7 +79,7 @@ static const uint8_t *scan(uint64_t start, uint64_t end)
 {
 	for (uint64_t a = (start + 15) & ~15ull; a + RSDP_V1_LEN <= end; a += 16) {
 		const uint8_t *p = (const uint8_t *)(uintptr_t)a;
-		if (rsdp_valid(p, (size_t)(end - a)))
+		if (metal_acpi_rsdp_valid(p, (size_t)(end - a)))
 			return p;
 	}
 	return NULL;
@@ -127,7 +102,7 @@ static const uint8_t *table(uint64_t addr, const char *sig, const char **why)
 		*why = "a table's length is wrong or outside the mapped 4 GiB";
 		return NULL;
 	}
-	if (!sums_to_zero(t, len)) {
+	if (!metal_acpi_sum_ok(t, len)) {
 		*why = "a table's checksum is wrong";
 		return NULL;
 	}
@@ -163,57 +138,6 @@ static uint16_t pm1_port(const uint8_t *fadt, uint32_t len, int block, int x_blo
 	return port <= 0xFFFF ? (uint16_t)port : 0;
 }
 
-/* Reads one AML integer (ZeroOp, OneOp or a Byte/Word/DWord/QWord constant) at
- * aml[*i], bounded by n; -1 when it is something else. */
-static int aml_integer(const uint8_t *aml, size_t n, size_t *i, uint64_t *v)
-{
-	static const uint8_t widths[] = { [AML_BYTE] = 1, [AML_WORD] = 2, [AML_DWORD] = 4, [AML_QWORD] = 8 };
-	if (*i >= n)
-		return -1;
-	uint8_t op = aml[(*i)++];
-	if (op == AML_ZERO || op == AML_ONE) {
-		*v = op;
-		return 0;
-	}
-	if (op >= sizeof widths || !widths[op] || n - *i < widths[op])
-		return -1;
-	*v = 0;
-	for (int b = widths[op] - 1; b >= 0; b--)
-		*v = *v << 8 | aml[*i + (size_t)b];
-	*i += widths[op];
-	return 0;
-}
-
-/* SLP_TYPa and SLP_TYPb from `Name (_S5_, Package () { a, b, ... })` in the DSDT. */
-static int find_s5(const uint8_t *dsdt, uint16_t *typa, uint16_t *typb, const char **why)
-{
-	size_t n = rd32(dsdt + 4);
-	for (size_t at = SDT_HEADER + 1; at + 4 <= n; at++) {
-		if (memcmp(dsdt + at, "_S5_", 4) != 0)
-			continue;
-		/* NameOp right before, or NameOp then the root prefix '\'. */
-		if (!(dsdt[at - 1] == AML_NAME ||
-		      (dsdt[at - 1] == AML_ROOT && at >= SDT_HEADER + 2 && dsdt[at - 2] == AML_NAME)))
-			continue;
-		size_t i = at + 4;
-		if (i >= n || dsdt[i++] != AML_PACKAGE || i >= n)
-			break;
-		i += 1 + (dsdt[i] >> 6);   /* PkgLength: bits 7-6 count its extra bytes */
-		if (i >= n)
-			break;
-		uint8_t count = dsdt[i++];
-		uint64_t a, b = 0;
-		if (count < 1 || aml_integer(dsdt, n, &i, &a) != 0 ||
-		    (count >= 2 && aml_integer(dsdt, n, &i, &b) != 0))
-			break;
-		*typa = (uint16_t)(a & 7);   /* SLP_TYP is 3 bits */
-		*typb = (uint16_t)(b & 7);
-		return 0;
-	}
-	*why = "no readable _S5_ package in the DSDT";
-	return -1;
-}
-
 /* Switches the chipset to ACPI mode if the firmware left it in legacy mode: SCI_EN
  * clear and an SMI command port to ask on.  Bounded: a chipset that never answers
  * gets the sleep write anyway. */
@@ -238,7 +162,7 @@ void metal_acpi_poweroff(void)
 {
 	const char *why = NULL, *from = "the multiboot2 tag";
 	const uint8_t *rsdp = NULL;
-	if (rsdp_copy_len && rsdp_valid(rsdp_copy, rsdp_copy_len))
+	if (rsdp_copy_len && metal_acpi_rsdp_valid(rsdp_copy, rsdp_copy_len))
 		rsdp = rsdp_copy;
 	if (!rsdp) {
 		from = "the BIOS area";
@@ -264,8 +188,12 @@ void metal_acpi_poweroff(void)
 	uint64_t dsdt_addr = flen >= FADT_X_DSDT + 8 ? rd64(fadt + FADT_X_DSDT) : 0;
 	if (dsdt_addr == 0)
 		dsdt_addr = rd32(fadt + FADT_DSDT);
-	if (!(dsdt = table(dsdt_addr, "DSDT", &why)) || find_s5(dsdt, &typa, &typb, &why) != 0)
+	if (!(dsdt = table(dsdt_addr, "DSDT", &why)))
 		goto out_fail;
+	if (metal_acpi_find_s5(dsdt, rd32(dsdt + 4), &typa, &typb) != 0) {
+		why = "no readable _S5_ package in the DSDT";
+		goto out_fail;
+	}
 	pm1a = pm1_port(fadt, flen, FADT_PM1A_CNT, FADT_X_PM1A_CNT);
 	pm1b = pm1_port(fadt, flen, FADT_PM1B_CNT, FADT_X_PM1B_CNT);
 	if (!pm1a) {

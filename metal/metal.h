@@ -177,6 +177,13 @@ uint32_t metal_mb2_to_mb1(uint32_t info_addr);
 /* acpi.c: power-off by the ACPI S5 state (FADT PM1 control, \_S5_ from the DSDT). */
 /* Keeps a copy of the RSDP a multiboot2 loader passed (tags 14 and 15; mb2.c). */
 void metal_acpi_take_rsdp(const void *rsdp, size_t len);
+/* acpi_tables.c: byte checks, pure (a host unit test drives them). */
+int metal_acpi_sum_ok(const uint8_t *p, size_t n);   /* the n bytes sum to 0 mod 256 */
+/* Whether p is an RSDP with valid checksums, reading at most avail bytes. */
+int metal_acpi_rsdp_valid(const uint8_t *p, size_t avail);
+/* SLP_TYPa and b from the first `Name (_S5_, Package () {a, b, ...})` in the DSDT of n
+ * bytes (header included); -1 when there is none or it is cut short or not integers. */
+int metal_acpi_find_s5(const uint8_t *dsdt, size_t n, uint16_t *typa, uint16_t *typb);
 /* Powers the machine off, saying so on serial; returns only when it cannot, after a
  * line that says why (no RSDP, a bad table, no _S5_, ...). */
 void metal_acpi_poweroff(void);

@@ -20,7 +20,7 @@ METAL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-buil
 	-fno-omit-frame-pointer -fno-pic -fno-pie -mno-red-zone -mcmodel=small -fno-stack-protector -fno-math-errno \
 	-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns -MMD -MP \
 	-Iengine -Ilib -Ikernel -Ibuild/gen
-METAL_SRCS := $(wildcard metal/*.c metal/*.S)
+METAL_SRCS := $(filter-out %_test.c,$(wildcard metal/*.c metal/*.S))
 METAL_OBJS := $(patsubst %,build/metal/%.o,$(basename $(METAL_SRCS))) \
 	$(ENGINE_SRCS:%.c=build/metal/obj/%.o)
 # Helpers gcc may call (__popcountdi2 and the like).  Interrupts stay off while
@@ -99,6 +99,10 @@ qemu-uefi: build/metal/wasmos.iso
 
 test-metal-uefi: build/metal/wasmos.iso
 	$(Q)tests/metal/boot_test.sh --uefi build/metal/wasmos.iso
+
+# metal/acpi_tables.c is pure: a host unit test in both builds, like engine/*_test.c.
+UNIT_SRCS += metal/acpi_tables_test.c
+$(foreach m,$(MODES),$(eval build/$(m)/test/metal/acpi_tables_test: build/$(m)/host/metal/acpi_tables.o))
 
 # tests/metal/screen_test.c: a host program, the QMP client of the screen test in
 # boot_test.sh (it looks for it beside the ELF).
