@@ -68,11 +68,11 @@ void metal_idt_hold(void)
 }
 
 /* "  name 0x0123456789abcdef" for each of n registers, on one line. */
-static void regs(const char *const names_[], const uint64_t *vals[], int n)
+static void regs(const char *const labels[], const uint64_t *vals[], int n)
 {
 	for (int i = 0; i < n; i++) {
 		metal_serial_puts("  ");
-		metal_serial_puts(names_[i]);
+		metal_serial_puts(labels[i]);
 		metal_serial_puts(" ");
 		metal_serial_hex(*vals[i]);
 	}
@@ -146,14 +146,17 @@ static void hold_on(void)
 void metal_idt_fault(struct metal_frame *f);
 void metal_idt_fault(struct metal_frame *f)
 {
-	/* A fault inside the report (a bug here) must not report itself forever. */
+	/* A fault inside the report or the exit after it (a bug there) must not report
+	 * itself forever: one line, and a halt that tries nothing more. */
 	if (reporting) {
 		metal_serial_puts("wasmos: exception ");
 		metal_serial_dec(f->vector);
 		metal_serial_puts(" while reporting one, rip ");
 		metal_serial_hex(f->rip);
 		metal_serial_puts("\n");
-		metal_exit(METAL_EXIT_FAULT);
+		metal_outb(0xf4, METAL_EXIT_FAULT);   /* isa-debug-exit, as metal_exit does */
+		for (;;)
+			__asm__ volatile("cli; hlt");
 	}
 	reporting = 1;
 	report(f);
