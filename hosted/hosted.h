@@ -38,6 +38,8 @@ int hosted_cmd_store_fetch(const char *cmd, const char *arg, uint8_t **bytes, si
  * the subcommand.  Each returns the exit status. */
 int hosted_cmd_boot(int argc, char **argv);
 int hosted_cmd_interfaces(int argc, char **argv);
+/* `wasmos pack` (cmd_pack.c): a system file and its programs into a CAR. */
+int hosted_cmd_pack(int argc, char **argv);
 
 /* Reads the whole file at path (file.c).  Returns 0 with *out malloc'd (the caller
  * frees it) and *len set, or -1 with errno set. */

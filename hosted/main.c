@@ -20,6 +20,9 @@ static void usage(FILE *f)
 		"        load a module without imports, run its start function, call its\n"
 		"        export NAME with ARGS and print the results\n"
 		"  boot SYSTEM-FILE   start the programs of a system file (docs/system.md)\n"
+		"  pack SYSTEM-FILE -o BUNDLE.car\n"
+		"        a system and its programs, named by CID, in one CAR (the metal\n"
+		"        kernel's boot bundle)\n"
 		"  interfaces         list the interfaces, their ids and messages\n"
 		"  add FILE.wasm...   store modules in the local store, print their CIDs\n"
 		"  ls                 list the CIDs in the local store, with sizes\n"
@@ -48,6 +51,8 @@ int main(int argc, char **argv)
 		return hosted_cmd_store_cat(argc - 1, argv + 1);
 	if (strcmp(argv[1], "boot") == 0)
 		return hosted_cmd_boot(argc - 1, argv + 1);
+	if (strcmp(argv[1], "pack") == 0)
+		return hosted_cmd_pack(argc - 1, argv + 1);
 	if (strcmp(argv[1], "interfaces") == 0)
 		return hosted_cmd_interfaces(argc - 1, argv + 1);
 	fprintf(stderr, "wasmos: unknown command '%s'\n\n", argv[1]);
