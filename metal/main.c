@@ -7,8 +7,10 @@
  * "fault" executes ud2 and "pagefault" writes above the 4 GiB identity map, to check
  * the exception handler, and "stackoverflow" recurses into the kernel stack's guard
  * page, to check that the handler still reports (on its IST stack); "badframe" and
- * "loopframe" fault with a broken frame-pointer chain.  "run=NAME"
- * runs another embedded program (metal/progs_wasm.S) instead of hello.
+ * "loopframe" fault with a broken frame-pointer chain.  "run=NAME" runs another
+ * embedded program (metal/progs_wasm.S) instead of hello, and "run-cid=CID" the
+ * program of that CID from the boot bundle (bundle.c), through kern_spawn_cid and
+ * the loader native (loader.c).
  */
 #include "metal.h"
 #include "kernel.h"
@@ -16,6 +18,7 @@
 #include "ifc_pci.h"
 #include "ifc_keyboard.h"
 #include "ifc_framebuffer.h"
+#include "cid.h"
 
 extern const uint8_t metal_hello_wasm[], metal_hello_wasm_end[];
 extern const uint8_t metal_sleep_wasm[], metal_sleep_wasm_end[];
@@ -77,6 +80,26 @@ static int has_word(const char *cmdline, const char *word)
 	return 0;
 }
 
+/* The rest of the word that starts with `prefix` ("run-cid=CID": the CID) in buf,
+ * or NULL when no word does (or it does not fit). */
+static const char *word_value(const char *cmdline, const char *prefix, char *buf, size_t cap)
+{
+	size_t n = strlen(prefix);
+	for (const char *p = cmdline; *p; p++) {
+		if ((p == cmdline || p[-1] == ' ') && strncmp(p, prefix, n) == 0) {
+			size_t i = 0;
+			for (p += n; p[i] && p[i] != ' '; i++)
+				if (i + 1 < cap)
+					buf[i] = p[i];
+			if (i + 1 > cap)
+				return NULL;
+			buf[i] = 0;
+			return buf;
+		}
+	}
+	return NULL;
+}
+
 /* Allocates, fills, resizes and frees blocks of every size class and some frame
  * runs; the heap must hand back what it took and never give one byte twice. */
 static void test_heap(void)
@@ -116,7 +139,22 @@ static void test_heap(void)
  * is ready, the CPU halts until the next timer tick and the sleepers whose deadline
  * passed are answered.  It must end with status 0, and freeing the kernel must free
  * every block. */
-static void run_program(const struct program *prog)
+/* How the program of "run-cid=" started (kern_spawn_cid): a failure ends the boot. */
+static void spawned(kern_state *k, void *ud, int rc, uint64_t pid, const char *why)
+{
+	(void)k;
+	struct metal_sys *s = ud;
+	if (rc != 0) {
+		metal_serial_puts("wasmos: did not start: ");
+		metal_serial_puts(why);
+		metal_serial_puts("\n");
+		metal_exit(METAL_EXIT_FAIL);
+	}
+	s->main_pid = pid;
+}
+
+/* Runs prog, or with cid the program of that CID from the boot bundle. */
+static void run_program(const struct program *prog, const char *cid)
 {
 	static struct metal_sys sys;
 	kern_config cfg = {
@@ -128,11 +166,12 @@ static void run_program(const struct program *prog)
 	if (!sys.k || metal_natives_init(&sys) != 0 || metal_rtc_register(sys.k) != 0 ||
 	    metal_pci_register(sys.k) != 0 || metal_framebuffer_register(sys.k) != 0)
 		metal_panic("kernel: out of memory at start");
-	if (metal_stdin_init(&sys) != 0 || metal_keyboard_init(&sys) != 0)
+	if (metal_stdin_init(&sys) != 0 || metal_keyboard_init(&sys) != 0 ||
+	    metal_loader_register(sys.k) != 0)
 		metal_panic("kernel: out of memory at start");
-	const char *argv[] = { prog->name };
+	const char *name = cid ? cid : prog->name, *argv[] = { name };
 	kern_spawn_args a = {
-		.name = prog->name,
+		.name = name,
 		.wasm = prog->start,
 		.wasm_len = (size_t)(prog->end - prog->start),
 		.argv = argv,
@@ -141,7 +180,11 @@ static void run_program(const struct program *prog)
 		.nallow = prog->nallow,
 	};
 	eng_error err = { 0 };
-	int rc = kern_spawn(sys.k, &a, &sys.main_pid, &err);
+	int rc = 0;
+	if (cid)
+		kern_spawn_cid(sys.k, cid, &a, spawned, &sys);   /* the bundle answers at once */
+	else
+		rc = kern_spawn(sys.k, &a, &sys.main_pid, &err);
 	if (rc != 0) {
 		metal_serial_puts("wasmos: ");
 		metal_serial_puts(prog->name);
@@ -165,7 +208,7 @@ static void run_program(const struct program *prog)
 		metal_stdin_poll();
 	}
 	metal_serial_puts("wasmos: ");
-	metal_serial_puts(prog->name);
+	metal_serial_puts(name);
 	metal_serial_puts(" exited with status ");
 	metal_serial_dec((uint64_t)(int64_t)sys.main_exit);
 	metal_serial_puts("\n");
@@ -223,7 +266,8 @@ static _Noreturn void kernel_main(void)
 		for (size_t i = 0; i < sizeof programs / sizeof programs[0]; i++)
 			if (has_word(cmdline, programs[i].word))
 				p = &programs[i];
-		run_program(p);
+		char cid[WOS_CID_MAX];
+		run_program(p, word_value(cmdline, "run-cid=", cid, sizeof cid));
 	}
 	/* "hold": stay up, so that tests/metal/screen_test.c can take a screendump (it
 	 * then quits QEMU).  For 30 s only: a QEMU whose test was killed still ends. */
@@ -256,6 +300,7 @@ void metal_main(uint32_t magic, uint32_t info_addr)
 			cmdline_buf[i] = c[i];
 		cmdline = cmdline_buf;
 	}
+	metal_bundle_init(info_addr);   /* before the frames: QEMU's module list is in them */
 	if (metal_frames_init(info_addr) != 0)
 		metal_panic("no multiboot memory map");
 	metal_clock_init();

@@ -169,6 +169,19 @@ void metal_stdin_push(char c);
  * wait for input.  The main loop calls it after each wait. */
 size_t metal_stdin_poll(void);
 
+/* bundle.c: the boot bundle, a CAR of the system file and its programs by CID, from
+ * the first multiboot module or else the kernel image (docs/metal.md). */
+/* Reads it and checks every block against its CID; a bad bundle stops the boot
+ * (metal_panic, saying why).  Before metal_frames_init. */
+void metal_bundle_init(uint32_t info_addr);
+/* The bytes of the block whose SHA-256 is digest, or NULL; valid forever. */
+const uint8_t *metal_bundle_get(const uint8_t digest[32], size_t *len);
+/* The system file, the bundle's root block (not NUL-terminated; valid forever). */
+const char *metal_bundle_system(size_t *len);
+
+/* loader.c: the loader interface served from the bundle; -1 when registering fails. */
+int metal_loader_register(struct kern_state *k);
+
 /* mb2.c: the multiboot2 info (GRUB) translated into a multiboot1 info with the
  * command line and memory map copied out of it; returns the translation's address,
  * which stays valid forever.  Missing tags leave their MB1_INFO_ flag clear. */

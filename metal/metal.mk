@@ -58,6 +58,14 @@ build/metal/metal/progs_wasm.o: build/programs/wasi-tests/clocks.wasm
 build/metal/metal/progs_wasm.o: build/programs/lspci.wasm build/programs/keys.wasm \
 	build/programs/fbdemo.wasm
 
+# The boot bundle (metal/bundle.c, docs/metal.md): system/metal.sys and its programs
+# by CID in one CAR, made by the hosted `wasmos pack` and embedded by bundle_car.S.
+build/metal/system.car: system/metal.sys build/release/wasmos $(PROGRAMS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  PACK    $@")
+	$(Q)build/release/wasmos pack $< -o $@ >/dev/null
+build/metal/metal/bundle_car.o: build/metal/system.car
+
 # Linked twice, for the symbol table the exception report names code with (metal/ksyms.sh,
 # metal/ksyms.c): pass 1 with an empty table, pass 2 with pass 1's symbols.  The table
 # is the last loaded section, so it cannot move the code; the check proves that pass 2

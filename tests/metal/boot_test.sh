@@ -30,7 +30,8 @@ pass=0
 fail=0
 out=$(mktemp)
 tmp_iso=$(mktemp --suffix=.iso)
-trap 'rm -f "$out" "$tmp_iso"' EXIT
+cars=$(mktemp -d)   # the boot bundles of the bundle tests
+trap 'rm -rf "$out" "$tmp_iso" "$cars"' EXIT
 
 check() { # name, condition status
 	if [ "$2" -eq 0 ]; then
@@ -311,6 +312,46 @@ grep -c "^keys: 0x" "$out" | grep -qx 20
 check "keys prints 20 events, one per press and release" $?
 [ "$fail" -eq 0 ] || { echo "--- serial:"; cat "$out"; echo "---"; }
 
+# The boot bundle (metal/bundle.c): the kernel image carries system/metal.sys and its
+# programs by CID; "run-cid=CID" starts one through kern_spawn_cid and the loader
+# native (metal/loader.c).  A multiboot module (-initrd) replaces the embedded bundle:
+# here one of sleep.wasm alone, packed by the hosted `wasmos pack` (beside the ELF's
+# build folder), so hello is no longer there.  A module with one byte changed, or
+# that is no CAR, stops the boot before any program runs.
+wasmos=$(dirname "$elf")/../release/wasmos
+printf 'program sleep %s\n' "$PWD/build/programs/metal/sleep.wasm" >"$cars/sleep.sys"
+hello_cid=$("$wasmos" pack system/metal.sys -o "$cars/metal.car" | awk '$2 == "hello" { print $1 }')
+sleep_cid=$("$wasmos" pack "$cars/sleep.sys" -o "$cars/sleep.car" | awk '$2 == "sleep" { print $1 }')
+[ -n "$hello_cid" ] && [ -n "$sleep_cid" ]
+check "wasmos pack makes the test bundles" $?
+cmp -s "$cars/metal.car" "$(dirname "$elf")/system.car"
+check "the embedded bundle is system/metal.sys packed" $?
+boot "" 33 "wasmos: bundle: 5 blocks from the kernel image, system bafkrei"
+boot "run-cid=$hello_cid" 33 "hello from wasmos" "wasmos: $hello_cid exited with status 0"
+boot "run-cid=$sleep_cid" 35 "wasmos: did not start: $sleep_cid: the loader has no such program"
+medium=(-kernel "$elf" -initrd "$cars/sleep.car" -append "run-cid=$sleep_cid")
+boot "run-cid=$sleep_cid" 33 "wasmos: bundle: 2 blocks from the module" "sleep: slept 50 ms" \
+	"wasmos: $sleep_cid exited with status 0"
+medium=(-kernel "$elf" -initrd "$cars/sleep.car" -append "run-cid=$hello_cid")
+boot "run-cid=$hello_cid" 35 "wasmos: did not start: $hello_cid: the loader has no such program"
+# The last byte of the CAR is the last byte of sleep.wasm's block.
+cp "$cars/sleep.car" "$cars/bad.car"
+last=$(( $(tail -c 1 "$cars/sleep.car" | od -An -tu1) ^ 1 ))
+printf "\\x$(printf %02x "$last")" |
+	dd of="$cars/bad.car" bs=1 seek=$(( $(stat -c %s "$cars/sleep.car") - 1 )) conv=notrunc status=none
+cmp -s "$cars/sleep.car" "$cars/bad.car"
+[ $? -eq 1 ] && [ "$(stat -c %s "$cars/bad.car")" -eq "$(stat -c %s "$cars/sleep.car")" ]
+check "the corrupt bundle differs in one byte" $?
+medium=(-kernel "$elf" -initrd "$cars/bad.car" -append "run-cid=$sleep_cid")
+boot "run-cid=$sleep_cid" 35 "wasmos: panic: bundle (module): the block at byte " \
+	"has CID $sleep_cid but its bytes are bafkrei"
+grep -qF "sleep:" "$out"
+[ $? -ne 0 ]
+check "nothing of the corrupt bundle ran" $?
+medium=(-kernel "$elf" -initrd "$cars/sleep.sys" -append "")
+boot "" 35 "wasmos: panic: bundle (module): not a CAR we read, at byte 0"
+medium=()
+
 # GRUB from a CD under SeaBIOS, by multiboot2 (metal/mb2.c): the memory map and the
 # command line come from its tags.  The exception tests are not repeated: they test
 # the IDT, which does not depend on the loader.
@@ -327,6 +368,21 @@ if [ -n "$iso" ]; then
 		boot "test=heap" 33 "wasmos: heap ok"
 	else
 		check "metal/mkiso.sh builds an ISO with test=heap" 1
+	fi
+	# The embedded bundle, and a bundle given as a module2 (mb2.c's module tags).
+	if metal/mkiso.sh "$elf" "$tmp_iso" "run-cid=$hello_cid"; then
+		medium=(-cdrom "$tmp_iso")
+		boot "run-cid=$hello_cid" 33 "wasmos: bundle: 5 blocks from the kernel image" \
+			"hello from wasmos" "wasmos: $hello_cid exited with status 0"
+	else
+		check "metal/mkiso.sh builds an ISO with run-cid" 1
+	fi
+	if metal/mkiso.sh "$elf" "$tmp_iso" "run-cid=$sleep_cid" "$cars/sleep.car"; then
+		medium=(-cdrom "$tmp_iso")
+		boot "run-cid=$sleep_cid" 33 "wasmos: bundle: 2 blocks from the module" \
+			"sleep: slept 50 ms" "wasmos: $sleep_cid exited with status 0"
+	else
+		check "metal/mkiso.sh builds an ISO with a module" 1
 	fi
 	# GRUB leaves BIOS text mode and says so in its framebuffer tag (EGA text).
 	if metal/mkiso.sh "$elf" "$tmp_iso" "hold"; then
