@@ -22,7 +22,7 @@
 set -uo pipefail
 export LC_ALL=C # one decimal point for EPOCHREALTIME and printf
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
 RUNS=${BENCH_BOOT_RUNS:-3}
 TIMEOUT=${BENCH_BOOT_TIMEOUT:-120}
@@ -81,28 +81,31 @@ boot_once() {
 	EXIT_S=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
 }
 
+row() { # path, to hello, to exit, note
+	printf '%-14s %14s %14s  %s\n' "$@"
+}
+
 # path NAME NEEDS QEMU-ARGS...: boots RUNS times unless a file in NEEDS (a
 # space-separated list) is missing, and prints the row.
-fmt="%-14s %14s %14s  %s\n"
 path() {
 	local name=$1 needs=$2 f hellos=() exits=()
 	shift 2
 	for f in $needs; do
 		if [[ ! -e $f ]]; then
-			printf "$fmt" "$name" - - "unavailable ($f missing)"
+			row "$name" - - "unavailable ($f missing)"
 			return
 		fi
 	done
 	for ((i = 0; i < RUNS; i++)); do
 		if ! boot_once "$@"; then
-			printf "$fmt" "$name" - - "failed: $ERROR"
+			row "$name" - - "failed: $ERROR"
 			failures=$((failures + 1))
 			return
 		fi
 		hellos+=("$HELLO_S")
 		exits+=("$EXIT_S")
 	done
-	printf "$fmt" "$name" "$(median "${hellos[@]}")" "$(median "${exits[@]}")" \
+	row "$name" "$(median "${hellos[@]}")" "$(median "${exits[@]}")" \
 		"runs: ${hellos[*]}"
 }
 
@@ -112,7 +115,7 @@ if ! command -v qemu-system-x86_64 >/dev/null; then
 	echo "metal boot: unavailable (qemu-system-x86_64 not on PATH)"
 	exit 0
 fi
-printf "$fmt" "path" "to hello s" "to exit s" ""
+printf "%-14s %14s %14s\n" "path" "to hello s" "to exit s"
 path "-kernel" "$ELF" -kernel "$ELF"
 path "GRUB SeaBIOS" "$ISO" -cdrom "$ISO"
 path "GRUB OVMF" "$ISO $OVMF" -bios "$OVMF" -cdrom "$ISO"

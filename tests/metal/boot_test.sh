@@ -25,7 +25,8 @@ medium=()     # how boot() starts the kernel; empty: -kernel with its command li
 firmware=()   # empty: QEMU's SeaBIOS
 cpu=()        # extra QEMU CPU options for one boot (the random test's -cpu max)
 machine=()    # extra QEMU machine options for one boot (-M q35)
-exitdev=(-device isa-debug-exit,iobase=0xf4,iosize=0x04)   # empty: power off by ACPI
+debug_exit=(-device "isa-debug-exit,iobase=0xf4,iosize=0x04")
+exitdev=("${debug_exit[@]}")   # empty: the kernel powers off by ACPI instead
 pass=0
 fail=0
 out=$(mktemp)
@@ -112,7 +113,7 @@ if [ "$uefi" -eq 1 ]; then
 	exitdev=()
 	boot "" 0 "wasmos: hello exited with status 0" \
 		"wasmos: powering off by ACPI (S5, RSDP from the multiboot2 tag)"
-	exitdev=(-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+	exitdev=("${debug_exit[@]}")
 	# No text mode here: GRUB passes the GOP framebuffer, and metal/fb.c draws on it.
 	# The ELF is the one beside the ISO (make iso builds both in build/metal).
 	if metal/mkiso.sh "$(dirname "$iso")/wasmos.elf" "$tmp_iso" "hold"; then
@@ -215,7 +216,7 @@ grep -qF "wasmos: ACPI power-off failed: no RSDP" "$out"
 check "without ACPI tables, serial says 'wasmos: ACPI power-off failed: no RSDP'" $?
 grep -qF "wasmos: halted (exit code 0x10)" "$out"
 check "then 'wasmos: halted (exit code 0x10)'" $?
-exitdev=(-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+exitdev=("${debug_exit[@]}")
 
 # A 50 ms nanosleep: the PIT's IRQ0 (metal/timer.c) wakes the halted CPU and the
 # main loop answers time.sleep_until once the deadline has passed.
@@ -362,7 +363,7 @@ if [ -n "$iso" ]; then
 	exitdev=()
 	boot "" 0 "wasmos: hello exited with status 0" \
 		"wasmos: powering off by ACPI (S5, RSDP from the multiboot2 tag)"
-	exitdev=(-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+	exitdev=("${debug_exit[@]}")
 	if metal/mkiso.sh "$elf" "$tmp_iso" "test=heap"; then
 		medium=(-cdrom "$tmp_iso")
 		boot "test=heap" 33 "wasmos: heap ok"
