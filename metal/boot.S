@@ -1,4 +1,4 @@
-/* boot.S: the multiboot1 and multiboot2 headers and the 32-bit entry stub.
+/* boot.S: the multiboot1 and multiboot2 headers and the two entry stubs.
  *
  * QEMU -kernel (multiboot1) and GRUB's multiboot2 both enter _start in 32-bit protected
  * mode, paging off, eax = the loader's magic, ebx = physical address of its boot info;
@@ -8,10 +8,19 @@
  * info and modules all live below 4 GiB), enables SSE (the engine computes with floats
  * and gcc emits SSE anyway), enters long mode and calls metal_main(magic, info).
  *
+ * Our UEFI loader (metal/uefi) enters metal_start64 instead, already in long mode on
+ * the firmware's page tables, interrupts off, rdi = the multiboot2 magic, rsi = its
+ * multiboot2 info (below 4 GiB).  It builds the same tables with the same code (the
+ * PAGE_TABLES macro assembles in both modes), loads them, the GDT and SSE, and joins
+ * the 32-bit path at long_mode, so that metal_main is reached alike.  The loader finds
+ * metal_start64 by the entry header after the multiboot2 header (multiboot.h).
+ *
  * The header uses the a.out kludge (flag bit 16), so the loader copies the one PT_LOAD
  * segment as a flat image and does not need to read an ELF64; linker.ld keeps file
  * layout equal to memory layout for that reason.
  */
+#include "multiboot.h"
+
 	.section .multiboot, "a"
 	.align 4
 #define MB1_MAGIC 0x1BADB002
@@ -31,15 +40,14 @@ mb2:	.long MB2_MAGIC, MB2_ARCH, mb2_end - mb2
 	.long 8
 mb2_end:
 
-	.section .text
-	.code32
-	.global _start
-_start:
-	cli
-	mov $boot_stack_top, %esp
-	mov %eax, boot_magic
-	mov %ebx, boot_info
+	/* The 64-bit entry header (multiboot.h): magic, then where metal_start64 is. */
+	.align 8
+	.ascii METAL_ENTRY64_MAGIC
+	.quad metal_start64
 
+/* Identity-maps 0..4 GiB with 2 MiB pages in pml4/pdpt/pd.  Valid as 32-bit and as
+ * 64-bit code: every address is below 2 GiB, and the loop counters are zero-extended. */
+.macro PAGE_TABLES
 	/* The loader need not zero .bss: clear the page tables ourselves. */
 	mov $pml4, %edi
 	xor %eax, %eax
@@ -65,24 +73,64 @@ _start:
 	add $0x200000, %eax
 	add $8, %edi
 	loop 2b
+.endm
+
+#define CR4_SSE ((1 << 9) | (1 << 10))	/* OSFXSR | OSXMMEXCPT */
+#define CR0_EM (1 << 2)			/* x87 emulation: cleared */
+#define CR0_MP (1 << 1)
+
+	.section .text
+	.code32
+	.global _start
+_start:
+	cli
+	mov $boot_stack_top, %esp
+	mov %eax, boot_magic
+	mov %ebx, boot_info
+
+	PAGE_TABLES
 
 	mov $pml4, %eax
 	mov %eax, %cr3
 	mov %cr4, %eax
-	or $((1 << 5) | (1 << 9) | (1 << 10)), %eax	/* PAE | OSFXSR | OSXMMEXCPT */
+	or $((1 << 5) | CR4_SSE), %eax			/* PAE, SSE */
 	mov %eax, %cr4
 	mov $0xC0000080, %ecx				/* EFER */
 	rdmsr
 	or $(1 << 8), %eax				/* LME */
 	wrmsr
 	mov %cr0, %eax
-	and $~(1 << 2), %eax				/* clear EM: no x87 emulation */
-	or $((1 << 31) | (1 << 1) | 1), %eax		/* PG | MP | PE */
+	and $~CR0_EM, %eax
+	or $((1 << 31) | CR0_MP | 1), %eax		/* PG | MP | PE */
 	mov %eax, %cr0
 	lgdt gdt_ptr
 	ljmp $0x08, $long_mode
 
 	.code64
+	.global metal_start64
+metal_start64:
+	cli
+	mov $boot_stack_top, %rsp
+	mov %edi, boot_magic(%rip)
+	mov %esi, boot_info(%rip)
+	PAGE_TABLES
+	mov $pml4, %eax
+	mov %rax, %cr3
+	mov %cr4, %rax
+	or $CR4_SSE, %rax
+	mov %rax, %cr4
+	mov %cr0, %rax
+	and $~CR0_EM, %rax
+	or $CR0_MP, %rax
+	mov %rax, %cr0
+	/* Our GDT, and cs from it by a far return (there is no far jump to an immediate
+	 * in 64-bit mode). */
+	lgdt gdt_ptr
+	pushq $0x08
+	lea long_mode(%rip), %rax
+	push %rax
+	lretq
+
 long_mode:
 	mov $0x10, %ax
 	mov %ax, %ds
@@ -103,9 +151,9 @@ long_mode:
 	.align 8
 	/* null, 64-bit code (L bit), data */
 gdt:	.quad 0, 0x00AF9A000000FFFF, 0x00CF92000000FFFF
-gdt_ptr:
+gdt_ptr:	/* lgdt reads a 4-byte base in 32-bit mode, 8 bytes in 64-bit mode */
 	.short gdt_ptr - gdt - 1
-	.long gdt
+	.quad gdt
 
 	.section .bss
 	.align 4096
