@@ -9,6 +9,7 @@
 #   make ipfs-peer   npm ci in tests/ipfs: the Helia peer the network tests run against
 #   make metal       build/metal/wasmos.elf, the bare-metal kernel  make qemu   boot it
 #   make iso         build/metal/wasmos.iso, GRUB + the kernel       make qemu-uefi  boot it
+#   make uefi        build/metal/wasmos-uefi.img, our UEFI loader    make qemu-uefi-app  boot it
 #   make clean
 #
 # Two builds share the sources: build/release (-O2) and build/asan (sanitizers).
@@ -163,10 +164,12 @@ TEST_CMDS += tests/ipfs/helia_test.sh \
 	$(foreach m,$(MODES),$(foreach t,$(IPFS_TESTS),"$(t) build/$(m)/wasmos"))
 test: $(IPFS_PEER)
 # tests/metal/boot_test.sh: boots build/metal/wasmos.elf in QEMU (metal/metal.mk), by
-# -kernel and from the GRUB ISO under SeaBIOS; --uefi boots the ISO under OVMF.
+# -kernel and from the GRUB ISO under SeaBIOS; --uefi boots the ISO under OVMF;
+# --uefi-app boots our own UEFI loader's image (metal/uefi) under OVMF.
 TEST_CMDS += "tests/metal/boot_test.sh build/metal/wasmos.elf build/metal/wasmos.iso" \
-	"tests/metal/boot_test.sh --uefi build/metal/wasmos.iso"
-test: build/metal/wasmos.elf build/metal/wasmos.iso
+	"tests/metal/boot_test.sh --uefi build/metal/wasmos.iso" \
+	"tests/metal/boot_test.sh --uefi-app build/metal/wasmos-uefi.img"
+test: build/metal/wasmos.elf build/metal/wasmos.iso build/metal/wasmos-uefi.img
 
 # ---- fuzzing (not in CI) ---------------------------------------------------------------
 # build/fuzz/fuzz_load and fuzz_run: tests/fuzz/targets.c with engine/ and lib/, under

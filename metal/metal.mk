@@ -8,6 +8,10 @@
 #                   from BIOS or UEFI (metal/mkiso.sh, metal/mb2.c)
 #   make qemu-iso   boot the ISO under SeaBIOS     make qemu-uefi   the same under OVMF
 #   make test-metal-uefi  tests/metal/boot_test.sh --uefi (about 4 s)
+#   make uefi       build/metal/wasmos-uefi.img: a FAT image with our own UEFI loader
+#                   (metal/uefi, EFI/BOOT/BOOTX64.EFI) and the same ELF, no GRUB
+#   make qemu-uefi-app  boot that image under OVMF
+#   make test-metal-uefi-app  tests/metal/boot_test.sh --uefi-app (about 40 s)
 #
 # Compiled freestanding with gcc (METAL_CC; the flags are gcc's): no red zone
 # (interrupts push onto the kernel stack), -mcmodel=small because the image is
@@ -28,7 +32,8 @@ METAL_OBJS := $(patsubst %,build/metal/%.o,$(basename $(METAL_SRCS))) \
 METAL_LIBGCC := $(shell $(METAL_CC) -print-libgcc-file-name)
 QEMU_FLAGS := -accel tcg -display none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
 
-.PHONY: metal qemu test-metal iso qemu-iso qemu-uefi test-metal-uefi
+.PHONY: metal qemu test-metal iso qemu-iso qemu-uefi test-metal-uefi uefi qemu-uefi-app \
+	test-metal-uefi-app
 metal: build/metal/wasmos.elf
 
 build/metal/metal/%.o: metal/%.c | $(SETUP)
@@ -112,6 +117,44 @@ test-metal-uefi: build/metal/wasmos.iso
 UNIT_SRCS += metal/acpi_tables_test.c
 $(foreach m,$(MODES),$(eval build/$(m)/test/metal/acpi_tables_test: build/$(m)/host/metal/acpi_tables.o))
 
+# metal/uefi: the UEFI loader, a PE32+ application built with clang's Windows target and
+# lld-link (no gnu-efi: metal/uefi/efi.h declares what it uses).  The Microsoft ABI has
+# no red zone to worry about, but firmware interrupts run on our stack: -mno-red-zone
+# anyway; -mno-stack-arg-probe: no __chkstk, there is no runtime to provide it.
+UEFI_CFLAGS := --target=x86_64-unknown-windows -std=gnu11 -O2 -Wall -Wextra -Werror \
+	-ffreestanding -fshort-wchar -mno-red-zone -fno-stack-protector -mno-stack-arg-probe -MMD -MP
+UEFI_SRCS := $(filter-out %_test.c,$(wildcard metal/uefi/*.c))
+UEFI_OBJS := $(UEFI_SRCS:%.c=build/metal/%.o)
+
+build/metal/metal/uefi/%.o: metal/uefi/%.c | $(SETUP)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)clang $(UEFI_CFLAGS) -c $< -o $@
+
+build/metal/uefi/BOOTX64.EFI: $(UEFI_OBJS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)lld-link -subsystem:efi_application -entry:efi_main -nodefaultlib -out:$@ $^
+
+uefi: build/metal/wasmos-uefi.img
+build/metal/wasmos-uefi.img: build/metal/uefi/BOOTX64.EFI build/metal/wasmos.elf metal/mkuefi.sh
+	@$(if $(Q),echo "  IMG     $@")
+	$(Q)metal/mkuefi.sh build/metal/uefi/BOOTX64.EFI build/metal/wasmos.elf $@
+
+qemu-uefi-app: build/metal/wasmos-uefi.img
+	qemu-system-x86_64 $(QEMU_FLAGS) -nic none -bios /usr/share/ovmf/OVMF.fd \
+		-drive format=raw,file=$< -serial stdio; \
+		rc=$$?; echo "qemu: exit status $$rc"; [ $$rc -eq 33 ]
+
+test-metal-uefi-app: build/metal/wasmos-uefi.img
+	$(Q)tests/metal/boot_test.sh --uefi-app build/metal/wasmos-uefi.img
+
+# The loader's pure parts (ELF checks, the boot information) as host unit tests,
+# run by make test in both builds like engine/*_test.c.
+UNIT_SRCS += $(wildcard metal/uefi/*_test.c)
+$(foreach m,$(MODES),$(eval build/$(m)/test/metal/uefi/elf_test: build/$(m)/host/metal/uefi/elf.o))
+$(foreach m,$(MODES),$(eval build/$(m)/test/metal/uefi/bootinfo_test: build/$(m)/host/metal/uefi/bootinfo.o))
+
 # tests/metal/screen_test.c: a host program, the QMP client of the screen test in
 # boot_test.sh (it looks for it beside the ELF).
 build/metal/screen_test: tests/metal/screen_test.c | $(SETUP)
@@ -120,4 +163,4 @@ build/metal/screen_test: tests/metal/screen_test.c | $(SETUP)
 	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
 test test-metal: build/metal/screen_test
 
--include $(METAL_OBJS:.o=.d)
+-include $(METAL_OBJS:.o=.d) $(UEFI_OBJS:.o=.d)

@@ -1,0 +1,23 @@
+#!/bin/sh
+# mkuefi.sh: puts the UEFI loader and the metal kernel on a FAT image that UEFI
+# firmware boots as removable media.  Usage:
+#   metal/mkuefi.sh BOOTX64.EFI KERNEL.elf OUT.img [CMDLINE]
+# The image is an 8 MiB FAT12 file system without a partition table ("superfloppy";
+# OVMF and most PCs boot it): EFI/BOOT/BOOTX64.EFI, EFI/BOOT/WASMOS.ELF and, with a
+# CMDLINE, EFI/BOOT/CMDLINE.TXT, which the loader passes to the kernel (metal/uefi).
+set -eu
+
+efi=$1
+elf=$2
+out=$3
+cmdline=${4:-}
+
+rm -f "$out"
+dd if=/dev/zero of="$out" bs=1M count=8 status=none
+mformat -i "$out" -v WASMOS ::
+mmd -i "$out" ::/EFI ::/EFI/BOOT
+mcopy -i "$out" "$efi" ::/EFI/BOOT/BOOTX64.EFI
+mcopy -i "$out" "$elf" ::/EFI/BOOT/WASMOS.ELF
+if [ -n "$cmdline" ]; then
+	printf '%s\n' "$cmdline" | mcopy -i "$out" - ::/EFI/BOOT/CMDLINE.TXT
+fi
