@@ -8,7 +8,8 @@ set -eu
 # wabt for wast2json (spec tests); libclang-rt-14-dev for clang's sanitizers;
 # qemu-system-x86 boots the metal kernel (tests/metal); grub-mkrescue makes its ISO
 # (metal/mkiso.sh) from grub-common, grub-pc-bin (BIOS), grub-efi-amd64-bin (UEFI),
-# xorriso and mtools; ovmf is the UEFI firmware the ISO is tested under.
+# xorriso and mtools; ovmf is the UEFI firmware the ISO is tested under.  clang and
+# lld (lld-link) also build the UEFI loader (metal/uefi), and mtools its FAT image.
 PACKAGES="build-essential libsodium-dev clang lld wabt wasi-libc libclang-rt-14-dev-wasm32 libclang-rt-14-dev qemu-system-x86
 	grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools ovmf"
 
