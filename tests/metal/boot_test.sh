@@ -175,6 +175,12 @@ if [ "$uefi_app" -eq 1 ]; then
 	drive "$img"
 	boot "" 33 "wasmos-uefi: kernel at 0x100000..0x" "wasmos: booted" "hello from wasmos" \
 		"wasmos: hello exited with status 0"
+	# Without isa-debug-exit the kernel powers off by ACPI, with the RSDP the loader
+	# copied from the UEFI configuration table into the multiboot2 tag.
+	exitdev=()
+	boot "" 0 "wasmos: hello exited with status 0" \
+		"wasmos: powering off by ACPI (S5, RSDP from the multiboot2 tag)"
+	exitdev=(-device isa-debug-exit,iobase=0xf4,iosize=0x04)
 	# CMDLINE.TXT reaches the kernel in the command line tag; the heap test runs the
 	# frame allocator over the memory map tag converted from the EFI map.
 	metal/mkuefi.sh "$efi" "$kernel" "$variant" "test=heap" && drive "$variant"
@@ -182,6 +188,15 @@ if [ "$uefi_app" -eq 1 ]; then
 	# The GOP framebuffer (the loader's framebuffer tag) shows the serial text.
 	metal/mkuefi.sh "$efi" "$kernel" "$variant" "hold" && drive "$variant"
 	screen
+	# The framebuffer interface on it: 32-bit pixels here, where GRUB gives 24.
+	metal/mkuefi.sh "$efi" "$kernel" "$variant" "run=fbdemo hold" && drive "$variant"
+	screen -256,-128,ff0000 -129,-1,ff0000 -128,-128,00ff00 -65,-65,00ff00 \
+		-64,-128,0000ff -1,-65,0000ff -128,-64,ffffff -65,-1,ffffff \
+		-64,-64,123456 -1,-1,123456 -257,-1,000000 \
+		-1,-160,ffff00 -32,-145,ffff00 -33,-160,000000 -1,-161,000000 \
+		0,-1,ff00ff 31,-16,ff00ff 32,-1,000000 0,-17,000000
+	grep -qF "fbdemo: drew the pattern" "$out"
+	check "serial shows 'fbdemo: drew the pattern'" $?
 	# A broken or missing kernel: a clear message from the loader and the fail code
 	# (METAL_EXIT_FAIL: 35), not a hang or a reset.
 	head -c 65536 "$kernel" >"$tmp_dir/truncated.elf"
