@@ -180,7 +180,7 @@ if [ "$uefi_app" -eq 1 ]; then
 	exitdev=()
 	boot "" 0 "wasmos: hello exited with status 0" \
 		"wasmos: powering off by ACPI (S5, RSDP from the multiboot2 tag)"
-	exitdev=(-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+	exitdev=("${debug_exit[@]}")
 	# CMDLINE.TXT reaches the kernel in the command line tag; the heap test runs the
 	# frame allocator over the memory map tag converted from the EFI map.
 	metal/mkuefi.sh "$efi" "$kernel" "$variant" "test=heap" && drive "$variant"
