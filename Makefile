@@ -21,7 +21,7 @@
 SHARED ?= ../shared
 TESTSUITE := $(SHARED)/wasm-testsuite
 
-CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -fno-math-errno -Iengine -Ilib -Ikernel -MMD -MP
+CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -fno-math-errno -Iengine -Ilib -Ikernel -Inet -MMD -MP
 FLAGS_release := -O2
 FLAGS_asan := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # libsodium: the crypto of the network layer (net/: Noise, Ed25519 identities, SHA-256).

@@ -7,6 +7,8 @@
 #include "natives.h"
 #include "tcp.h"
 #include "files.h"
+#include "control.h"
+#include "fetch.h"
 #include "ifc_all.h"
 #include "size.h"
 
@@ -30,6 +32,7 @@ typedef struct run_opts {
 	const char *dirs[MAX_LIST];      /* --dir HOST[::GUEST] */
 	uint32_t ndirs;
 	kern_limits limits;
+	hosted_fetch_config fetch;       /* --gateway, --offline, --fetch-timeout */
 	bool prefix;
 	bool verbose;
 } run_opts;
@@ -80,7 +83,8 @@ int hosted_cmd_run_kernel(int argc, char **argv)
 {
 	static run_opts o;
 	memset(&o, 0, sizeof o);
-	int i = 1;
+	o.fetch.progress = -1;
+	int i = 1, fo;
 	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -160,6 +164,8 @@ int hosted_cmd_run_kernel(int argc, char **argv)
 				return HOSTED_EXIT_USAGE;
 			}
 			i++;
+		} else if ((fo = hosted_fetch_option("run", argc, argv, &i, &o.fetch)) != 0) {
+			if (fo < 0) return HOSTED_EXIT_USAGE;
 		} else if (!strcmp(a, "--prefix")) {
 			o.prefix = true;
 		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
@@ -178,8 +184,10 @@ int hosted_cmd_run_kernel(int argc, char **argv)
 	const char *file = argv[i];
 	uint8_t *bytes = NULL;
 	size_t len = 0;
-	int got = hosted_cmd_store_fetch("run", file, &bytes, &len);
+	/* a CID is the loader's to find: the store, else the network */
+	int got = hosted_cmd_cid_arg("run", file);
 	if (got < 0) return HOSTED_EXIT_ERROR;
+	hosted_fetch_defaults(&o.fetch);
 	if (got == 0 && hosted_file_read(file, &bytes, &len) != 0) {
 		fprintf(stderr, "wasmos run: %s: %s\n", file, strerror(errno));
 		return HOSTED_EXIT_ERROR;
@@ -192,6 +200,12 @@ int hosted_cmd_run_kernel(int argc, char **argv)
 	int status = HOSTED_EXIT_ERROR;
 	if (hosted_sys_init(&sys, NULL) != 0) {
 		fprintf(stderr, "wasmos run: out of memory\n");
+		goto out;
+	}
+	char why[512];
+	if (hosted_loader_configure(&sys, &o.fetch, why, sizeof why) != 0) {
+		fprintf(stderr, "wasmos run: %s\n", why);
+		status = HOSTED_EXIT_USAGE;
 		goto out;
 	}
 	kern_spawn_args sa;
@@ -255,8 +269,9 @@ int hosted_cmd_run_kernel(int argc, char **argv)
 		 * as for every program named by its hash (the store checked them too). */
 		spawn_wait w = { 0 };
 		kern_spawn_cid(sys.k, file, &sa, spawned, &w);
-		while (!w.done && hosted_loop_run(sys.loop, sys.k, spawn_done, &w) == 0 && !w.done)
-			;
+		/* a fetch holds the loop while no process is alive */
+		if (!w.done) hosted_loop_run(sys.loop, sys.k, spawn_done, &w);
+		if (!w.done) snprintf(w.why, sizeof w.why, "%s: the loader did not answer", file);
 		rc = w.done ? w.rc : KERN_ENOENT;
 		pid = w.pid;
 		if (rc) {

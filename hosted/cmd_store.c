@@ -290,27 +290,30 @@ int hosted_cmd_store_cat(int argc, char **argv)
 
 /* ---- run by CID ------------------------------------------------------------------------ */
 
-int hosted_cmd_store_fetch(const char *cmd, const char *arg, uint8_t **bytes, size_t *len)
+int hosted_cmd_cid_arg(const char *cmd, const char *arg)
 {
 	uint8_t digest[WOS_SHA256_SIZE];
+	struct stat sb;
+	int code = wos_cid_parse(arg, strlen(arg), digest);
+	if (code == WOS_CID_OK) return 1;
+	/* A path, unless nothing is there and it decodes as a CID of another kind: then
+	 * say why that CID is not one we run. */
+	bool cid_like = code == WOS_CID_ERR_V0 || code == WOS_CID_ERR_VERSION || code == WOS_CID_ERR_CODEC ||
+			code == WOS_CID_ERR_HASH || code == WOS_CID_ERR_DIGEST_SIZE;
+	if (cid_like && stat(arg, &sb) < 0 && errno == ENOENT) {
+		fprintf(stderr, "wasmos %s: %s: no such file, and not a CID wasmos accepts: %s\n", cmd, arg,
+			wos_cid_error_text(code));
+		return -1;
+	}
+	return 0;
+}
+
+int hosted_cmd_store_fetch(const char *cmd, const char *arg, uint8_t **bytes, size_t *len)
+{
 	hosted_store st;
 	hosted_store_error err;
-	struct stat sb;
-	int code;
-
-	code = wos_cid_parse(arg, strlen(arg), digest);
-	if (code != WOS_CID_OK) {
-		/* A path, unless nothing is there and it decodes as a CID of another
-		 * kind: then say why that CID is not one we run. */
-		bool cid_like = code == WOS_CID_ERR_V0 || code == WOS_CID_ERR_VERSION || code == WOS_CID_ERR_CODEC ||
-				code == WOS_CID_ERR_HASH || code == WOS_CID_ERR_DIGEST_SIZE;
-		if (cid_like && stat(arg, &sb) < 0 && errno == ENOENT) {
-			fprintf(stderr, "wasmos %s: %s: no such file, and not a CID wasmos accepts: %s\n", cmd, arg,
-				wos_cid_error_text(code));
-			return -1;
-		}
-		return 0;
-	}
+	int code = hosted_cmd_cid_arg(cmd, arg);
+	if (code <= 0) return code;
 	if (hosted_store_open(&st, NULL, &err) < 0) {
 		fprintf(stderr, "wasmos %s: %s\n", cmd, err.msg);
 		return -1;

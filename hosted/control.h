@@ -15,6 +15,12 @@
 /* Registers the loader on s->k; 0, or -1 when out of memory (or the interface is
  * handled already). */
 int hosted_loader_init(hosted_sys *s);
+/* Where the loader looks for a CID that is not in the store (fetch.h; by default
+ * nowhere).  0, or -1 with why filled (cap bytes) when the configuration is bad; an
+ * earlier configuration is replaced (fetches in flight under it end unanswered, so
+ * configure before anything loads). */
+struct hosted_fetch_config;
+int hosted_loader_configure(hosted_sys *s, const struct hosted_fetch_config *c, char *why, size_t cap);
 /* Frees its state (s->loader); call after kern_free, which may still reach it. */
 void hosted_loader_free(hosted_sys *s);
 

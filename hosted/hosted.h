@@ -33,6 +33,12 @@ int hosted_cmd_store_cat(int argc, char **argv);
  * from the local store, verified, and returns 1 (*bytes is malloc'd, the caller frees
  * it); returns 0 when arg is a path instead; prints why and returns -1 on failure. */
 int hosted_cmd_store_fetch(const char *cmd, const char *arg, uint8_t **bytes, size_t *len);
+/* Whether arg is a CID (1) or a path (0); -1 after printing why when it is neither
+ * a file nor a CID wasmos accepts, though it looks like a CID. */
+int hosted_cmd_cid_arg(const char *cmd, const char *arg);
+
+/* `wasmos fetch` (cmd_fetch.c): argv[0] is "fetch".  Returns the exit status. */
+int hosted_cmd_fetch(int argc, char **argv);
 
 /* `wasmos boot` (cmd_boot.c) and `wasmos interfaces` (cmd_interfaces.c): argv[0] is
  * the subcommand.  Each returns the exit status. */

@@ -30,6 +30,7 @@ struct hosted_loop {
 	uint32_t nwatches;
 	timer *timers;
 	uint64_t next_timer;
+	uint32_t holds;         /* hosted_loop_hold minus hosted_loop_release */
 	volatile sig_atomic_t stop;
 };
 
@@ -142,6 +143,13 @@ void hosted_loop_cancel(hosted_loop *l, uint64_t id)
 
 void hosted_loop_stop(hosted_loop *l) { l->stop = 1; }
 
+void hosted_loop_hold(hosted_loop *l) { l->holds++; }
+
+void hosted_loop_release(hosted_loop *l)
+{
+	if (l->holds) l->holds--;
+}
+
 static void fire_timers(hosted_loop *l)
 {
 	uint64_t now = hosted_now_ns();
@@ -157,12 +165,13 @@ int hosted_loop_run(hosted_loop *l, kern_state *k, bool (*done)(void *ud), void 
 {
 	struct epoll_event evs[32];
 	while (!l->stop) {
-		kern_run_ready(k);
+		if (k) kern_run_ready(k);
 		if (done && done(ud)) return 0;
-		if (kern_live_count(k) == 0) return 0;
+		if ((!k || kern_live_count(k) == 0) && !l->holds) return 0;
 		fire_timers(l);
+		if (done && done(ud)) return 0;
 		int timeout = -1;
-		if (kern_has_ready(k)) {
+		if (k && kern_has_ready(k)) {
 			timeout = 0; /* look at events between rounds, then run the next */
 		} else if (l->timers) {
 			uint64_t now = hosted_now_ns();

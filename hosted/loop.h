@@ -28,9 +28,16 @@ void hosted_loop_unwatch(hosted_loop *l, int fd);
 uint64_t hosted_loop_timer(hosted_loop *l, uint64_t deadline_ns, hosted_timer_fn fn, void *ud);
 void hosted_loop_cancel(hosted_loop *l, uint64_t id);
 
+/* Work in flight outside the kernel (a network fetch a loader answer waits for):
+ * while held, hosted_loop_run goes on even when no process is alive.  Each hold is
+ * released once. */
+void hosted_loop_hold(hosted_loop *l);
+void hosted_loop_release(hosted_loop *l);
+
 /* Runs the kernel's ready processes and the loop's events until done(ud) is true,
- * no process is alive, or every live process waits on something nothing can wake
- * (then it returns -1 after saying so on stderr).  Returns 0 otherwise. */
+ * no process is alive and nothing holds the loop, or every live process waits on
+ * something nothing can wake (then it returns -1 after saying so on stderr).
+ * Returns 0 otherwise.  k may be NULL: the loop's events alone (`wasmos fetch`). */
 int hosted_loop_run(hosted_loop *l, kern_state *k, bool (*done)(void *ud), void *ud);
 /* Ends hosted_loop_run at its next turn (from a signal handler too). */
 void hosted_loop_stop(hosted_loop *l);

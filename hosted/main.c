@@ -1,5 +1,6 @@
 /* main.c: the `wasmos` command on Linux: the hosted kernel (`run` one program, `boot`
- * a system of them), the local content store (`add`, `ls`, `cat`) and `interfaces`. */
+ * a system of them), the local content store (`add`, `ls`, `cat`, and `fetch` from
+ * the network) and `interfaces`. */
 #include "hosted.h"
 
 #include <stdio.h>
@@ -27,6 +28,7 @@ static void usage(FILE *f)
 		"  add FILE.wasm...   store modules in the local store, print their CIDs\n"
 		"  ls                 list the CIDs in the local store, with sizes\n"
 		"  cat CID            write a stored block to stdout, checked against its CID\n"
+		"  fetch CID...       fetch blocks from the network into the store, checked\n"
 		"\n"
 		"`wasmos COMMAND --help` tells more.\n");
 }
@@ -49,6 +51,8 @@ int main(int argc, char **argv)
 		return hosted_cmd_store_ls(argc - 1, argv + 1);
 	if (strcmp(argv[1], "cat") == 0)
 		return hosted_cmd_store_cat(argc - 1, argv + 1);
+	if (strcmp(argv[1], "fetch") == 0)
+		return hosted_cmd_fetch(argc - 1, argv + 1);
 	if (strcmp(argv[1], "boot") == 0)
 		return hosted_cmd_boot(argc - 1, argv + 1);
 	if (strcmp(argv[1], "pack") == 0)

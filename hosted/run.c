@@ -7,6 +7,7 @@
  * and the Wasm backtrace to stderr.  Exit statuses are in hosted.h.
  */
 #include "hosted.h"
+#include "fetch.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -41,8 +42,9 @@ void hosted_run_usage(FILE *f, bool full)
 		"Runs a program (a WASI command, or a wasmos program) as a process of a hosted\n"
 		"wasmos kernel, with ARGS as its arguments, and exits with its exit code.  Its\n"
 		"output goes through the log interface to stdout and stderr; stdin is its input.\n"
-		"In place of FILE.wasm, the CID of a program in the local store (see wasmos add):\n"
-		"its bytes are checked against the CID before they are loaded.\n"
+		"In place of FILE.wasm, the CID of a program: from the local store (see wasmos\n"
+		"add), else fetched from the network (--gateway) into the store; its bytes are\n"
+		"checked against the CID before they are loaded.\n"
 		"\n"
 		"  --env K=V          an environment variable (repeatable)\n"
 		"  --allow IFACE      also grant interface IFACE (repeatable; wasmos interfaces)\n"
@@ -60,6 +62,7 @@ void hosted_run_usage(FILE *f, bool full)
 		"  --max-outstanding N  messages it may await answers to (default 1024)\n"
 		"  --prefix           prefix each output line with [pid name]\n"
 		"  -v, --verbose      the kernel's own info lines on stderr\n"
+		"%s"
 		"\n"
 		"The default grant: log, time, system-time, random, interface, stdin.\n"
 		"A trap prints its reason and the Wasm backtrace on stderr; exit status 134.\n"
@@ -70,7 +73,8 @@ void hosted_run_usage(FILE *f, bool full)
 		"decimal or 0x hex; f32/f64 as C reads them, or nan:0xPAYLOAD; refs as null) and\n"
 		"prints the results one per line (integers signed, floats so that they read back\n"
 		"exactly).  --fuel N stops it after N units (one per call and loop back-edge).\n"
-		"Exit status: 0 done, 1 error, 2 trap, 3 out of fuel, 64 bad usage.\n");
+		"Exit status: 0 done, 1 error, 2 trap, 3 out of fuel, 64 bad usage.\n",
+		hosted_fetch_options_help);
 }
 
 /* ---- reading the file ---------------------------------------------------------------- */

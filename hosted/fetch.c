@@ -1,0 +1,370 @@
+/* fetch.c: the fetcher (see fetch.h).
+ *
+ * One job per CID in flight, with the callers waiting for it.  A job asks its sources
+ * one after the other, each through one request on the loop, and notes what each
+ * did; it ends in complete(), which tells every waiter once.  Bytes reach the store
+ * only after they hash to the CID, so a refused answer leaves no trace.  The first
+ * request of a job goes out from a timer due at once, so a caller is never called
+ * back from inside hosted_fetch_start.
+ */
+#define _GNU_SOURCE
+#include "fetch.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cid.h"
+#include "http.h"
+#include "http_get.h"
+#include "store.h"
+
+#define PROGRESS_EVERY_NS 100000000ull /* progress lines at most ten times a second */
+
+typedef struct waiter {
+	hosted_fetch_fn done;
+	void *ud;
+	struct waiter *next;
+} waiter;
+
+typedef struct job {
+	hosted_fetch *f;
+	char cid[WOS_CID_MAX];
+	uint8_t digest[WOS_SHA256_SIZE];
+	uint32_t source;          /* the next gateway to ask */
+	hosted_http_get *get;     /* the request in flight, or NULL */
+	uint64_t timer;           /* the first ask, due at once */
+	waiter *waiters;
+	char why[1024];           /* what each source did, "; "-separated */
+	uint32_t notfound, timeouts, bad, failed; /* answers of each kind */
+	uint64_t started_ns, shown_ns;
+	bool shown;               /* a progress line is on the terminal */
+	struct job *next;
+} job;
+
+struct hosted_fetch {
+	hosted_loop *loop;
+	net_http_url gateways[HOSTED_FETCH_MAX_SOURCES];
+	char gateway_text[HOSTED_FETCH_MAX_SOURCES][NET_HTTP_MAX_HOST + NET_HTTP_MAX_PATH + 16];
+	uint32_t ngateways;
+	bool offline, progress;
+	uint64_t timeout_ns;
+	char *store_home;
+	hosted_store store;
+	bool store_open;
+	job *jobs;
+};
+
+const char *hosted_fetch_error_text(int code)
+{
+	switch (code) {
+	case HOSTED_FETCH_OK: return "ok";
+	case HOSTED_FETCH_ERR_NOTFOUND: return "not found";
+	case HOSTED_FETCH_ERR_TIMEOUT: return "timeout";
+	case HOSTED_FETCH_ERR_BADBYTES: return "a source sent wrong bytes";
+	case HOSTED_FETCH_ERR_NOSOURCE: return "no network source";
+	case HOSTED_FETCH_ERR_SOURCE: return "the sources failed";
+	case HOSTED_FETCH_ERR_STORE: return "store error";
+	case HOSTED_FETCH_ERR_CID: return "malformed CID";
+	case HOSTED_FETCH_ERR_NOMEM: return "out of memory";
+	default: return "unknown fetch error";
+	}
+}
+
+hosted_fetch *hosted_fetch_new(hosted_loop *loop, const hosted_fetch_config *c, char *why, size_t cap)
+{
+	if (c->ngateways > HOSTED_FETCH_MAX_SOURCES) {
+		snprintf(why, cap, "at most %u gateways", HOSTED_FETCH_MAX_SOURCES);
+		return NULL;
+	}
+	hosted_fetch *f = calloc(1, sizeof *f);
+	if (!f) {
+		snprintf(why, cap, "out of memory");
+		return NULL;
+	}
+	f->loop = loop;
+	f->offline = c->offline;
+	f->timeout_ns = c->timeout_ns ? c->timeout_ns : HOSTED_FETCH_TIMEOUT_NS;
+	f->progress = c->progress > 0 || (c->progress < 0 && isatty(2));
+	for (uint32_t i = 0; i < c->ngateways; i++) {
+		char reason[160];
+		if (net_http_url_parse(c->gateways[i], &f->gateways[i], reason, sizeof reason) != 0) {
+			snprintf(why, cap, "gateway '%.200s': %s", c->gateways[i], reason);
+			free(f);
+			return NULL;
+		}
+		const net_http_url *u = &f->gateways[i];
+		bool v6 = strchr(u->host, ':') != NULL;
+		char text[sizeof f->gateway_text[i]];
+		snprintf(text, sizeof text, "http://%s%s%s:%s%s", v6 ? "[" : "", u->host, v6 ? "]" : "", u->port, u->path);
+		memcpy(f->gateway_text[i], text, sizeof text);
+	}
+	f->ngateways = c->ngateways;
+	if (c->store_home && !(f->store_home = strdup(c->store_home))) {
+		snprintf(why, cap, "out of memory");
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+static void job_free(job *j)
+{
+	while (j->waiters) {
+		waiter *w = j->waiters;
+		j->waiters = w->next;
+		free(w);
+	}
+	if (j->get) hosted_http_get_cancel(j->get);
+	if (j->timer) hosted_loop_cancel(j->f->loop, j->timer);
+	free(j);
+}
+
+void hosted_fetch_free(hosted_fetch *f)
+{
+	if (!f) return;
+	while (f->jobs) {
+		job *j = f->jobs;
+		f->jobs = j->next;
+		hosted_loop_release(f->loop);
+		job_free(j);
+	}
+	if (f->store_open) hosted_store_close(&f->store);
+	free(f->store_home);
+	free(f);
+}
+
+bool hosted_fetch_has_sources(const hosted_fetch *f)
+{
+	return !f->offline && f->ngateways > 0;
+}
+
+/* ---- progress ------------------------------------------------------------------------ */
+
+static void show(job *j, const char *source, uint32_t blocks, uint64_t bytes, bool last)
+{
+	if (!j->f->progress) return;
+	uint64_t now = hosted_now_ns();
+	if (!last && j->shown && now - j->shown_ns < PROGRESS_EVERY_NS) return;
+	j->shown_ns = now;
+	j->shown = !last;
+	double kib = (double)bytes / 1024.0;
+	fprintf(stderr, "\r\033[Kfetch %s: %u block%s, %.1f %s from %s", j->cid, blocks, blocks == 1 ? "" : "s",
+		kib >= 1024.0 ? kib / 1024.0 : kib, kib >= 1024.0 ? "MiB" : "KiB", source);
+	if (last) fprintf(stderr, " in %.0f ms\n", (double)(now - j->started_ns) / 1e6);
+	fflush(stderr);
+}
+
+/* ---- a job ----------------------------------------------------------------------------- */
+
+static void unlink_job(hosted_fetch *f, job *j)
+{
+	for (job **pp = &f->jobs; *pp; pp = &(*pp)->next) {
+		if (*pp == j) {
+			*pp = j->next;
+			return;
+		}
+	}
+}
+
+/* Ends j: every waiter is told rc and why, then j is freed. */
+static void complete(job *j, int rc, const char *why)
+{
+	hosted_fetch *f = j->f;
+	unlink_job(f, j);
+	hosted_loop_release(f->loop);
+	if (j->shown) {
+		fputs("\n", stderr);
+		j->shown = false;
+	}
+	waiter *ws = j->waiters;
+	j->waiters = NULL;
+	while (ws) {
+		waiter *w = ws;
+		ws = w->next;
+		w->done(w->ud, rc, why);
+		free(w);
+	}
+	job_free(j);
+}
+
+/* Notes what one source did (for the error, if none has the block). */
+static void note(job *j, const char *fmt, ...)
+{
+	size_t at = strlen(j->why);
+	if (at && at + 2 < sizeof j->why) {
+		memcpy(j->why + at, "; ", 3);
+		at += 2;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(j->why + at, sizeof j->why - at, fmt, ap);
+	va_end(ap);
+}
+
+static void ask(job *j);
+
+/* Nobody had it: the summary code says the worst thing that happened. */
+static void give_up(job *j)
+{
+	int rc = j->bad ? HOSTED_FETCH_ERR_BADBYTES
+		 : j->timeouts ? HOSTED_FETCH_ERR_TIMEOUT
+		 : j->failed ? HOSTED_FETCH_ERR_SOURCE
+			     : HOSTED_FETCH_ERR_NOTFOUND;
+	char why[1200];
+	snprintf(why, sizeof why, "%s: %s: %s", j->cid, hosted_fetch_error_text(rc), j->why);
+	complete(j, rc, why);
+}
+
+/* The block arrived and hashes to the CID: into the store, and the waiters are told. */
+static void keep(job *j, const uint8_t *bytes, size_t len, const char *source)
+{
+	hosted_fetch *f = j->f;
+	hosted_store_error err;
+	char why[1200], cid[WOS_CID_MAX];
+	if (!f->store_open) {
+		if (hosted_store_open(&f->store, f->store_home, &err) != 0) {
+			snprintf(why, sizeof why, "%s: %s", j->cid, err.msg);
+			complete(j, HOSTED_FETCH_ERR_STORE, why);
+			return;
+		}
+		f->store_open = true;
+	}
+	if (hosted_store_put(&f->store, bytes, len, cid, &err) != 0) {
+		snprintf(why, sizeof why, "%s: %s", j->cid, err.msg);
+		complete(j, HOSTED_FETCH_ERR_STORE, why);
+		return;
+	}
+	show(j, source, 1, len, true);
+	complete(j, HOSTED_FETCH_OK, NULL);
+}
+
+static void on_progress(void *ud, uint64_t bytes)
+{
+	job *j = ud;
+	show(j, j->f->gateway_text[j->source], 0, bytes, false);
+}
+
+static void on_answer(void *ud, int rc, net_http_response *r, const char *why)
+{
+	job *j = ud;
+	const char *gw = j->f->gateway_text[j->source];
+	j->get = NULL;
+	if (rc == HOSTED_HTTP_ERR_TIMEOUT) {
+		j->timeouts++;
+		note(j, "%s: %s", gw, why);
+	} else if (rc < 0) {
+		j->failed++;
+		note(j, "%s: %s", gw, why);
+	} else if (r->status == 200) {
+		size_t len;
+		uint8_t *body = net_http_response_take_body(r, &len);
+		if (wos_cid_verify(body, len, j->digest) == WOS_CID_OK) {
+			keep(j, body, len, gw);
+			free(body);
+			return;
+		}
+		char got[WOS_CID_MAX];
+		wos_cid_of(body, len, got);
+		free(body);
+		j->bad++;
+		note(j, "%s sent %zu bytes whose CID is %s (refused)", gw, len, got);
+	} else if (r->status == 404 || r->status == 410) {
+		j->notfound++;
+		note(j, "%s: %d %s", gw, r->status, r->reason);
+	} else {
+		j->failed++;
+		note(j, "%s answered %d %s", gw, r->status, r->reason);
+	}
+	j->source++;
+	ask(j);
+}
+
+/* Asks the next source, or gives up when none is left. */
+static void ask(job *j)
+{
+	hosted_fetch *f = j->f;
+	while (j->source < f->ngateways) {
+		char path[32 + WOS_CID_MAX], why[320];
+		snprintf(path, sizeof path, "/ipfs/%s?format=raw", j->cid);
+		hosted_http_request req = {
+			.url = &f->gateways[j->source],
+			.method = "GET",
+			.path = path,
+			.accept = "application/vnd.ipld.raw",
+			.max_body = HOSTED_FETCH_MAX_BLOCK,
+			.idle_timeout_ns = f->timeout_ns,
+			.done = on_answer,
+			.progress = on_progress,
+			.ud = j,
+		};
+		j->get = hosted_http_get_start(f->loop, &req, why, sizeof why);
+		if (j->get) return;
+		j->failed++;
+		note(j, "%s: %s", f->gateway_text[j->source], why);
+		j->source++;
+	}
+	give_up(j);
+}
+
+static void first_ask(void *ud, uint64_t id)
+{
+	(void)id;
+	job *j = ud;
+	j->timer = 0;
+	ask(j);
+}
+
+int hosted_fetch_start(hosted_fetch *f, const char *cid, size_t cid_len, hosted_fetch_fn done, void *ud, char *why,
+		       size_t cap)
+{
+	uint8_t digest[WOS_SHA256_SIZE];
+	int code = wos_cid_parse(cid, cid_len, digest);
+	if (code != WOS_CID_OK) {
+		snprintf(why, cap, "'%.*s' is not a CID: %s", (int)(cid_len > 64 ? 64 : cid_len), cid, wos_cid_error_text(code));
+		return HOSTED_FETCH_ERR_CID;
+	}
+	if (!hosted_fetch_has_sources(f)) {
+		snprintf(why, cap, "%.*s: not in the store, and %s", (int)cid_len, cid,
+			 f->offline ? "offline (--offline): no network source is asked"
+				    : "no network source to ask (--gateway URL)");
+		return HOSTED_FETCH_ERR_NOSOURCE;
+	}
+	waiter *w = calloc(1, sizeof *w);
+	if (!w) {
+		snprintf(why, cap, "out of memory");
+		return HOSTED_FETCH_ERR_NOMEM;
+	}
+	w->done = done;
+	w->ud = ud;
+	for (job *j = f->jobs; j; j = j->next) {
+		if (!memcmp(j->digest, digest, sizeof digest)) {
+			w->next = j->waiters;
+			j->waiters = w;
+			return 0;
+		}
+	}
+	job *j = calloc(1, sizeof *j);
+	if (!j) {
+		free(w);
+		snprintf(why, cap, "out of memory");
+		return HOSTED_FETCH_ERR_NOMEM;
+	}
+	j->f = f;
+	memcpy(j->digest, digest, sizeof digest);
+	wos_cid_from_digest(digest, j->cid);
+	j->waiters = w;
+	j->started_ns = hosted_now_ns();
+	j->timer = hosted_loop_timer(f->loop, 0, first_ask, j);
+	if (!j->timer) {
+		job_free(j);
+		snprintf(why, cap, "out of memory");
+		return HOSTED_FETCH_ERR_NOMEM;
+	}
+	j->next = f->jobs;
+	f->jobs = j;
+	hosted_loop_hold(f->loop);
+	return 0;
+}
