@@ -14,6 +14,8 @@
 #include "system.h"
 #include "files.h"
 #include "tcp.h"
+#include "control.h"
+#include "fetch.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -73,10 +75,13 @@ static void usage(FILE *f, bool full)
 		"  --check          read the file and check it (programs' files, natives), start nothing\n"
 		"  --prefix         prefix each output line with [pid name]\n"
 		"  -v, --verbose    the kernel's own info lines on stderr\n"
+		"A program named by a CID the store lacks is fetched from the network:\n"
+		"%s"
 		"\n"
 		"Exit status: the essential program's exit code; 0 when every program ended\n"
 		"and none is essential; 1 a bad system file or a program that did not start;\n"
-		"130 Ctrl-C; 64 bad usage.\n");
+		"130 Ctrl-C; 64 bad usage.\n",
+		hosted_fetch_options_help);
 }
 
 /* ---- the hooks: what only Linux has -------------------------------------------------- */
@@ -138,7 +143,10 @@ static int load_file(const char *path, kern_sysfile **out, char *err, size_t err
 int hosted_cmd_boot(int argc, char **argv)
 {
 	bool check = false, prefix = false, verbose = false;
-	int i = 1;
+	hosted_fetch_config fetch;
+	memset(&fetch, 0, sizeof fetch);
+	fetch.progress = -1;
+	int i = 1, fo;
 	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--")) {
@@ -153,6 +161,8 @@ int hosted_cmd_boot(int argc, char **argv)
 			prefix = true;
 		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
 			verbose = true;
+		} else if ((fo = hosted_fetch_option("boot", argc, argv, &i, &fetch)) != 0) {
+			if (fo < 0) return HOSTED_EXIT_USAGE;
 		} else {
 			fprintf(stderr, "wasmos boot: unknown option '%s'\n", a);
 			usage(stderr, false);
@@ -178,6 +188,12 @@ int hosted_cmd_boot(int argc, char **argv)
 	/* the file's limits are the whole kernel's: loads by CID answer within them too */
 	if (hosted_sys_init(&b.sys, &b.file->limits) != 0) {
 		fprintf(stderr, "wasmos boot: out of memory\n");
+		goto out;
+	}
+	hosted_fetch_defaults(&fetch);
+	if (hosted_loader_configure(&b.sys, &fetch, err, sizeof err) != 0) {
+		fprintf(stderr, "wasmos boot: %s\n", err);
+		status = HOSTED_EXIT_USAGE;
 		goto out;
 	}
 	kern_system_hooks hooks = {

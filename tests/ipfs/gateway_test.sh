@@ -117,7 +117,7 @@ start_or_die() {
 		exit 1
 	fi
 }
-start_or_die good "$HELLO" --hang "$SILENT"
+start_or_die good --verbose "$HELLO" --hang "$SILENT"
 GOOD=$(json j.url)
 CID=$(json 'j.files[0].unixfs')
 start_or_die bad --tamper "$HELLO"
@@ -221,6 +221,69 @@ test_several_cids_in_one_fetch() {
 	[ "$RC" -eq 1 ] && [ "$(echo "$OUT" | grep -c "^$CID$")" -eq 2 ] && [[ $ERR == *"$ABSENT"* ]] ||
 		fail "want the program twice and the absent CID as an error" || return 1
 	[ "$(ls "$WASMOS_HOME/blocks")" = "$CID" ] || fail "the store should hold the program only"
+}
+
+test_boot_fetches_a_program_named_by_cid() {
+	printf 'program hello %s\n\tessential\n' "$CID" >hello.sys
+	wasmos boot --gateway "$GOOD" hello.sys
+	[ "$RC" -eq 0 ] && [[ $OUT == *"hello from wasmos"* ]] || fail "boot did not fetch and run it" || return 1
+	cmp -s "$HELLO" "$WASMOS_HOME/blocks/$CID" || fail "the store does not hold the program"
+}
+
+test_running_program_spawns_a_cid_fetched_meanwhile() {
+	# the shell (by path) runs the CID: process.spawn -> loader -> fetch, while the
+	# shell's process lives on
+	printf 'program shell %s\n\tallow stdin process\n\tessential\n' "$ROOT/build/programs/shell.wasm" >sh.sys
+	printf 'run %s\nexit\n' "$CID" >in.txt
+	timeout "$LIMIT" "$WASMOS" boot --gateway "$GOOD" sh.sys <in.txt >"$T/out" 2>"$T/err"
+	RC=$?
+	OUT=$(cat "$T/out")
+	ERR=$(cat "$T/err")
+	[ "$RC" -eq 0 ] && [[ $OUT == *"hello from wasmos"* ]] || fail "the shell's child did not run" || return 1
+	[ -f "$WASMOS_HOME/blocks/$CID" ] || fail "the store does not hold the program"
+}
+
+test_other_processes_run_while_a_fetch_waits() {
+	# The gateway never answers for SILENT, and the fetch's timeout is far past LIMIT:
+	# while the shell waits for it, the echo server must still answer a connection.
+	local port pid line=''
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	cat >sys.sys <<-EOF
+		program echo $ROOT/build/programs/echo.wasm
+			args 127.0.0.1:$port
+			allow tcp
+		program shell $ROOT/build/programs/shell.wasm
+			allow stdin process
+			essential
+	EOF
+	mkfifo in.fifo
+	"$WASMOS" boot --gateway "$GOOD" --fetch-timeout 600 sys.sys <in.fifo >"$T/out" 2>"$T/err" &
+	pid=$!
+	exec {in}>in.fifo
+	printf 'start %s\n' "$SILENT" >&"$in"
+	# once the gateway has the request (its log says so), ask the echo server
+	local n=0
+	while [ $n -lt $((LIMIT * 10)) ] && ! grep -q "GET /ipfs/$SILENT" "$TOP/good.err"; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	while [ $n -lt $((LIMIT * 10)) ] && ! { exec {sock}<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	if [ -n "${sock:-}" ]; then
+		printf 'ping\n' >&"$sock"
+		IFS= read -r -t "$LIMIT" line <&"$sock"
+		exec {sock}<&-
+	fi
+	kill -INT "$pid"
+	exec {in}>&-
+	wait "$pid"
+	RC=$?
+	OUT=$(cat "$T/out")
+	ERR=$(cat "$T/err")
+	[ "$line" = ping ] || fail "the echo server did not answer during the fetch (got '$line')" || return 1
+	store_is_empty || fail "the store is not empty"
 }
 
 test_progress_on_a_terminal() {
