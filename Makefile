@@ -53,8 +53,10 @@ HOSTED_SRCS := $(wildcard hosted/*.c)
 NET_SRCS := $(filter-out %_test.c,$(wildcard net/*.c))
 UNIT_SRCS += $(wildcard net/*_test.c)
 SPEC_SRCS := $(wildcard tests/spec/*.c)
-# tests/fuzz/replay.c replays saved fuzz inputs through the fuzz targets' logic.
+# tests/fuzz/replay.c replays saved fuzz inputs through the fuzz targets' logic;
+# net_replay.c does the same for the network parsers (tests/fuzz/regress-net).
 FUZZ_REPLAY_SRCS := tests/fuzz/replay.c tests/fuzz/targets.c
+FUZZ_NET_REPLAY_SRCS := tests/fuzz/net_replay.c tests/fuzz/net_targets.c
 
 SPEC_NAMES := $(sort $(basename $(notdir $(wildcard $(TESTSUITE)/*.wast))))
 SPEC_JSON := $(foreach n,$(SPEC_NAMES),build/spec/$(n)/$(n).json)
@@ -99,6 +101,11 @@ build/$(1)/spec-runner: $$(SPEC_SRCS:%.c=build/$(1)/host/%.o) $$(ENGINE_OBJS_$(1
 	@$$(if $$(Q),echo "  LD      $$@")
 	$$(Q)$$(CC) $$(FLAGS_$(1)) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
 
+ALL_OBJS += $$(FUZZ_NET_REPLAY_SRCS:%.c=build/$(1)/host/%.o)
+build/$(1)/fuzz-net-replay: $$(FUZZ_NET_REPLAY_SRCS:%.c=build/$(1)/host/%.o) $$(NET_OBJS_$(1)) $$(ENGINE_OBJS_$(1))
+	@$$(if $$(Q),echo "  LD      $$@")
+	$$(Q)$$(CC) $$(FLAGS_$(1)) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
+
 ALL_OBJS += $$(FUZZ_REPLAY_SRCS:%.c=build/$(1)/host/%.o)
 build/$(1)/fuzz-replay: $$(FUZZ_REPLAY_SRCS:%.c=build/$(1)/host/%.o) $$(ENGINE_OBJS_$(1))
 	@$$(if $$(Q),echo "  LD      $$@")
@@ -134,9 +141,11 @@ spec-asan: build/asan/spec-runner $(SPEC_JSON) | check-testsuite
 # ---- everything ----------------------------------------------------------------------
 # tests/run.sh runs each command, reads its closing "N passed, N failed" line and sums.
 TEST_CMDS = $(foreach m,$(MODES),$(UNIT_BINS_$(m)) "build/$(m)/fuzz-replay tests/fuzz/regress" \
+	"build/$(m)/fuzz-net-replay tests/fuzz/regress-net" \
 	"build/$(m)/spec-runner $(SPEC_JSON)")
 
-test: $(foreach m,$(MODES),build/$(m)/spec-runner build/$(m)/fuzz-replay $(UNIT_BINS_$(m))) $(SPEC_JSON) | check-testsuite
+test: $(foreach m,$(MODES),build/$(m)/spec-runner build/$(m)/fuzz-replay build/$(m)/fuzz-net-replay \
+	$(UNIT_BINS_$(m))) $(SPEC_JSON) | check-testsuite
 	$(Q)tests/run.sh $(TEST_CMDS)
 
 # tests/e2e/*_test.sh: end-to-end tests of the wasmos command, run against each build.
@@ -179,10 +188,14 @@ test: build/metal/wasmos.elf build/metal/wasmos.iso build/metal/wasmos-uefi.img
 # (see tests/fuzz/README.md).
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 600
-FUZZ_FLAGS := -std=gnu11 -g -O1 -Iengine -Ilib -MMD -MP -fno-sanitize-recover=all
+FUZZ_FLAGS := -std=gnu11 -g -O1 -Iengine -Ilib -Inet -MMD -MP -fno-sanitize-recover=all
 FUZZ_SAN := address,undefined
-FUZZ_NAMES := load run
-FUZZ_OBJS := $(patsubst %.c,build/fuzz/obj/%.o,$(filter engine/% lib/%,$(ENGINE_SRCS)) tests/fuzz/targets.c)
+# load, run: the engine (targets.c); http: net/'s parsers (net_targets.c, which names
+# the net/ files it needs in FUZZ_NET_SRCS).
+FUZZ_NAMES := load run http
+FUZZ_NET_SRCS := net/http.c
+FUZZ_OBJS := $(patsubst %.c,build/fuzz/obj/%.o,$(filter engine/% lib/%,$(ENGINE_SRCS)) tests/fuzz/targets.c \
+	tests/fuzz/net_targets.c $(FUZZ_NET_SRCS))
 ALL_OBJS += $(FUZZ_OBJS) $(FUZZ_NAMES:%=build/fuzz/obj/tests/fuzz/fuzz_%.o)
 .SECONDARY: $(FUZZ_OBJS) $(FUZZ_NAMES:%=build/fuzz/obj/tests/fuzz/fuzz_%.o)
 

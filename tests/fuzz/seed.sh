@@ -1,7 +1,7 @@
 #!/bin/sh
 # seed.sh: fills the fuzzers' seed corpus, build/fuzz/corpus, with every .wasm file
 # wast2json made from the spec tests (build/spec/NAME/NAME.N.wasm: the names are
-# unique) and every saved crasher in tests/fuzz/regress.  Run from the repository
+# unique) and every saved input in tests/fuzz/regress and regress-net.  Run from the repository
 # root after the spec tests are converted (make fuzz does both).  The corpus is a
 # build product, not kept in git.
 set -eu
@@ -9,5 +9,5 @@ set -eu
 out=build/fuzz/corpus
 mkdir -p "$out"
 find build/spec -name '*.wasm' -exec cp -t "$out" {} +
-find tests/fuzz/regress -type f ! -name '.*' -exec cp -t "$out" {} +
+find tests/fuzz/regress tests/fuzz/regress-net -type f ! -name '.*' -exec cp -t "$out" {} +
 echo "seed.sh: $(find "$out" -type f | wc -l) inputs in $out"
