@@ -11,7 +11,7 @@
 #   make uefi       build/metal/wasmos-uefi.img: a FAT image with our own UEFI loader
 #                   (metal/uefi, EFI/BOOT/BOOTX64.EFI) and the same ELF, no GRUB
 #   make qemu-uefi-app  boot that image under OVMF
-#   make test-metal-uefi-app  tests/metal/boot_test.sh --uefi-app (about 40 s)
+#   make test-metal-uefi-app  tests/metal/boot_test.sh --uefi-app (about a minute)
 #
 # Compiled freestanding with gcc (METAL_CC; the flags are gcc's): no red zone
 # (interrupts push onto the kernel stack), -mcmodel=small because the image is

@@ -17,6 +17,7 @@ enum {
 	TAG_END = 0,
 	TAG_CMDLINE = 1,
 	TAG_LOADER_NAME = 2,
+	TAG_MODULE = 3,
 	TAG_BASIC_MEMINFO = 4,
 	TAG_MMAP = 6,
 	TAG_FRAMEBUFFER = 8,
@@ -126,7 +127,8 @@ static size_t convert_map(struct mmap_entry *e, const uint8_t *map, size_t map_s
 
 size_t uefi_bootinfo_size(const struct uefi_boot *b, size_t n)
 {
-	return 8 + pad8(8 + length(b->cmdline) + 1) + pad8(8 + sizeof loader_name) + pad8(16) +
+	size_t module = b->module_end ? pad8(16 + length(b->module_name ? b->module_name : "") + 1) : 0;
+	return 8 + pad8(8 + length(b->cmdline) + 1) + pad8(8 + sizeof loader_name) + module + pad8(16) +
 	       pad8(16 + n * sizeof(struct mmap_entry)) + pad8(sizeof(struct fb_tag)) + pad8(16) +
 	       pad8(8 + RSDP_V1_LEN) + pad8(8 + (size_t)b->rsdp_v2_len) + 8;
 }
@@ -141,6 +143,15 @@ size_t uefi_bootinfo_build(void *buf, size_t cap, const struct uefi_boot *b, con
 		memcpy(t + 8, b->cmdline, cmdline_len + 1);
 	if ((t = tag(&c, TAG_LOADER_NAME, 8 + sizeof loader_name)))
 		memcpy(t + 8, loader_name, sizeof loader_name);
+	if (b->module_end) {   /* start, end, then the module's command line */
+		const char *name = b->module_name ? b->module_name : "";
+		size_t name_len = length(name);
+		if ((t = tag(&c, TAG_MODULE, 16 + name_len + 1))) {
+			uint32_t range[2] = { b->module_start, b->module_end };
+			memcpy(t + 8, range, sizeof range);
+			memcpy(t + 16, name, name_len + 1);
+		}
+	}
 	uint8_t *meminfo = tag(&c, TAG_BASIC_MEMINFO, 16);
 
 	/* The map is converted in place at the end of the buffer first, to learn its

@@ -1,6 +1,6 @@
 /* bootinfo_test.c: the multiboot2 info the loader builds (bootinfo.c), read back tag
  * by tag as the kernel reads it: the EFI memory map converted, sorted and merged; the
- * framebuffer, ACPI and EFI tags; and a buffer too small for it refused without a
+ * module, framebuffer, ACPI and EFI tags; and a buffer too small for it refused without a
  * write past its end (the sanitizer build would see one). */
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +59,9 @@ static struct uefi_boot full_boot(void)
 		.rsdp_v2 = rsdp2,
 		.rsdp_v2_len = sizeof rsdp2,
 		.system_table = 0x7F9EE018,
+		.module_start = 0x7E000000,
+		.module_end = 0x7E001234,
+		.module_name = "BUNDLE.CAR",
 	};
 }
 
@@ -101,6 +104,11 @@ static int test_bootinfo_tags_read_back_as_built(void)
 	CHECK(t && strcmp((const char *)t + 8, "test=heap hold") == 0);
 	CHECK_EQ(u32(t + 4), 8 + strlen("test=heap hold") + 1);
 	CHECK((t = find(info, 2)) && strcmp((const char *)t + 8, "wasmos-uefi") == 0);
+	CHECK((t = find(info, 3)));
+	CHECK_EQ(u32(t + 4), 16 + strlen("BUNDLE.CAR") + 1);
+	CHECK_EQ(u32(t + 8), 0x7E000000);
+	CHECK_EQ(u32(t + 12), 0x7E001234);
+	CHECK(strcmp((const char *)t + 16, "BUNDLE.CAR") == 0);
 	CHECK((t = find(info, 4)));
 	CHECK_EQ(u32(t + 8), 640);                 /* mem_lower: 0..640 KiB, merged */
 	CHECK_EQ(u32(t + 12), 7 * 1024);           /* mem_upper: 1..8 MiB */
@@ -155,6 +163,7 @@ static int test_bootinfo_leaves_out_what_the_firmware_lacks(void)
 	CHECK(uefi_bootinfo_build(info, cap, &b, map, map_size, DESC_SIZE) > 0);
 	const uint8_t *t = find(info, 1);
 	CHECK(t && u32(t + 4) == 9 && t[8] == 0);   /* an empty command line, as GRUB's */
+	CHECK(find(info, 3) == NULL);
 	CHECK(find(info, 8) == NULL);
 	CHECK(find(info, 14) == NULL);
 	CHECK(find(info, 15) == NULL);

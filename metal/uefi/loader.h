@@ -33,11 +33,13 @@ struct uefi_boot {   /* everything but the memory map, gathered while firmware r
 	const uint8_t *rsdp_v2;   /* rsdp_v2_len bytes, or NULL */
 	uint32_t rsdp_v2_len;
 	uint64_t system_table;    /* the EFI system table's address */
+	uint32_t module_start, module_end;   /* the boot bundle, [start, end); end 0: none */
+	const char *module_name;  /* its command line in the module tag; NULL: none */
 };
 /* An upper bound of the info's size with a memory map of at most n descriptors. */
 size_t uefi_bootinfo_size(const struct uefi_boot *b, size_t n);
 /* Writes the info into buf (cap bytes, 8-aligned): the command line, the loader's
- * name, basic memory, the memory map converted from the EFI one (map_size bytes of
+ * name, the module, basic memory, the memory map converted from the EFI one (map_size bytes of
  * desc_size descriptors) as after ExitBootServices, sorted and merged, the framebuffer,
  * the EFI64 system table and the ACPI RSDPs.  Allocates nothing and calls no firmware,
  * so it can run between GetMemoryMap and ExitBootServices.  Returns the info's size,

@@ -1,8 +1,9 @@
 /* main.c: efi_main, the UEFI loader of the metal kernel (built as BOOTX64.EFI).
  *
  * It does what GRUB's multiboot2 does under UEFI, and no more: reads the kernel
- * (\EFI\BOOT\WASMOS.ELF, beside itself) and its command line, loads the kernel's
- * segments at their physical addresses, picks a 32-bit GOP mode, builds the
+ * (\EFI\BOOT\WASMOS.ELF, beside itself), its command line and, when there is one,
+ * a boot bundle to pass as a module (BUNDLE.CAR), loads the kernel's segments at
+ * their physical addresses, picks a 32-bit GOP mode, builds the
  * multiboot2 info (bootinfo.c), leaves boot services and jumps to the kernel's 64-bit
  * entry (metal_start64 in boot.S) with rdi = the multiboot2 magic, rsi = the info.
  *
@@ -22,6 +23,7 @@
 
 #define KERNEL_FILE "\\EFI\\BOOT\\WASMOS.ELF"
 #define CMDLINE_FILE "\\EFI\\BOOT\\CMDLINE.TXT"
+#define BUNDLE_FILE "\\EFI\\BOOT\\BUNDLE.CAR"
 #define EXIT_FAIL 0x11          /* METAL_EXIT_FAIL (metal/metal.h): QEMU exits 35 */
 #define INFO_BELOW 0x100000ull  /* frames.c never hands out the first MiB */
 #define FOUR_GIB 0x100000000ull
@@ -199,6 +201,32 @@ static void take_cmdline(const efi_loaded_image *li, efi_file *root)
 	cmdline[n] = 0;
 }
 
+/* BUNDLE.CAR, when present, goes to the kernel as a multiboot module (a boot bundle
+ * that replaces the one in the kernel image, as GRUB's module2 does): copied into
+ * pages below 4 GiB, which frames.c keeps as it keeps every module.  Returns 0 (also
+ * when there is no such file) or the failing call's status. */
+static efi_status take_bundle(efi_file *root, struct uefi_boot *b)
+{
+	uint8_t *data;
+	uint64_t size;
+	efi_status s = read_file(root, u"" BUNDLE_FILE, &data, &size);
+	if (s == EFI_ERR(EFI_NOT_FOUND))
+		return 0;
+	if (s)
+		return s;
+	uint64_t at = FOUR_GIB - 1;
+	s = bs->allocate_pages(EFI_ALLOCATE_MAX_ADDRESS, EFI_LOADER_DATA,
+			       (size + EFI_PAGE_SIZE - 1) / EFI_PAGE_SIZE + (size == 0), &at);
+	if (s == 0) {
+		memcpy((void *)(uintptr_t)at, data, size);
+		b->module_start = (uint32_t)at;
+		b->module_end = (uint32_t)(at + size);
+		b->module_name = "BUNDLE.CAR";
+	}
+	bs->free_pool(data);
+	return s;
+}
+
 /* A channel's position and width from its mask; 0 when the mask is not one run. */
 static int channel(uint32_t mask, uint8_t *pos, uint8_t *size)
 {
@@ -356,6 +384,10 @@ efi_status EFIAPI efi_main(efi_handle image, efi_system_table *st)
 
 	struct uefi_boot boot = { .cmdline = cmdline, .system_table = (uint64_t)(uintptr_t)st };
 	take_cmdline(li, root);
+	if ((s = take_bundle(root, &boot))) {
+		error("cannot load " BUNDLE_FILE);
+		return stop(s);
+	}
 	take_framebuffer(&boot.fb);
 	take_rsdp(&boot);
 	say("wasmos-uefi: kernel at ");
@@ -368,7 +400,13 @@ efi_status EFIAPI efi_main(efi_handle image, efi_system_table *st)
 	say_dec(boot.fb.height);
 	say(", command line '");
 	say(cmdline);
-	say("'\n");
+	say("'");
+	if (boot.module_end) {
+		say(", bundle ");
+		say_dec(boot.module_end - boot.module_start);
+		say(" bytes");
+	}
+	say("\n");
 
 	/* The map grows with the allocations below (and the firmware's own): room for a
 	 * few more descriptors than it has now. */

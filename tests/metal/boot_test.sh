@@ -185,6 +185,18 @@ if [ "$uefi_app" -eq 1 ]; then
 	# frame allocator over the memory map tag converted from the EFI map.
 	metal/mkuefi.sh "$efi" "$kernel" "$variant" "test=heap" && drive "$variant"
 	boot "test=heap" 33 "command line 'test=heap'" "wasmos: heap ok"
+	# BUNDLE.CAR goes to the kernel as a module (tag 3) and replaces the embedded
+	# bundle: one of sleep.wasm alone, packed by the hosted `wasmos pack`.
+	wasmos=$(dirname "$img")/../release/wasmos
+	printf 'program sleep %s\n' "$PWD/build/programs/metal/sleep.wasm" >"$cars/sleep.sys"
+	sleep_cid=$("$wasmos" pack "$cars/sleep.sys" -o "$cars/sleep.car" | awk '$2 == "sleep" { print $1 }')
+	[ -n "$sleep_cid" ]
+	check "wasmos pack makes the test bundle" $?
+	metal/mkuefi.sh "$efi" "$kernel" "$variant" "run-cid=$sleep_cid" "$cars/sleep.car" &&
+		drive "$variant"
+	boot "run-cid=$sleep_cid" 33 "bundle $(stat -c %s "$cars/sleep.car") bytes" \
+		"wasmos: bundle: 2 blocks from the module" "sleep: slept 50 ms" \
+		"wasmos: $sleep_cid exited with status 0"
 	# The GOP framebuffer (the loader's framebuffer tag) shows the serial text.
 	metal/mkuefi.sh "$efi" "$kernel" "$variant" "hold" && drive "$variant"
 	screen
