@@ -9,6 +9,7 @@
 #include "cid.h"
 
 #include "base32.h"
+#include "base58.h"
 #include "mem.h"
 #include "varint.h"
 
@@ -49,6 +50,9 @@ const char *wos_cid_error_text(int code)
 	case WOS_CID_ERR_MISMATCH: return "the bytes do not match the CID";
 	case WOS_CID_ERR_VARINT: return "a CID field is not a minimal varint";
 	case WOS_CID_ERR_UNSUPPORTED: return "hash function not supported (sha2-256 and identity are)";
+	case WOS_CID_ERR_SPACE: return "output buffer too small for the CID";
+	case WOS_CID_ERR_NOT_FILE: return "codec is neither raw (0x55) nor dag-pb (0x70)";
+	case WOS_CID_ERR_BASE58: return "bad base58btc character";
 	default: return "unknown CID error";
 	}
 }
@@ -193,4 +197,98 @@ size_t wos_cid_make(uint64_t codec, const void *data, size_t len, uint8_t out[WO
 	out[n++] = WOS_SHA256_SIZE;
 	wos_sha256(data, len, out + n);
 	return n + WOS_SHA256_SIZE;
+}
+
+/* ---- text CIDs --------------------------------------------------------------------- */
+
+#define V0_TEXT_LEN 46 /* base58btc of 12 20 <32 bytes> */
+
+long wos_cid_text(const uint8_t *bin, size_t n, char *out, size_t cap)
+{
+	wos_cid_info c;
+	long t;
+	int rc = wos_cid_read(bin, n, &c);
+
+	if (rc)
+		return rc;
+	if (c.len != n)
+		return WOS_CID_ERR_LENGTH;
+	if (c.version == 0) {
+		t = wos_base58_encode(bin, n, out, cap);
+		return t < 0 ? WOS_CID_ERR_SPACE : t;
+	}
+	if (cap < 2)
+		return WOS_CID_ERR_SPACE;
+	out[0] = 'b';
+	t = wos_base32_encode(bin, n, out + 1, cap - 1);
+	return t < 0 ? WOS_CID_ERR_SPACE : t + 1;
+}
+
+int wos_cid_decode_text(const char *s, size_t len, uint8_t bin[WOS_CID_BIN_MAX], size_t *n)
+{
+	wos_cid_info c;
+	size_t at;
+	int rc, v0 = len == V0_TEXT_LEN && s[0] == 'Q' && s[1] == 'm';
+
+	if (len == 0 || (!v0 && s[0] != 'b' && s[0] != 'z'))
+		return WOS_CID_ERR_MULTIBASE;
+	if (len > WOS_CID_TEXT_MAX - 1)
+		return WOS_CID_ERR_LENGTH;
+	if (v0 || s[0] == 'z') {
+		size_t skip = v0 ? 0 : 1;
+		rc = wos_base58_decode(s + skip, len - skip, bin, WOS_CID_BIN_MAX, n);
+		if (rc == WOS_BASE58_ERR_CHAR)
+			return WOS_CID_ERR_BASE58;
+		if (rc)
+			return WOS_CID_ERR_LENGTH;
+	} else {
+		rc = wos_base32_decode(s + 1, len - 1, bin, WOS_CID_BIN_MAX, &at);
+		if (rc == WOS_BASE32_ERR_CHAR)
+			return WOS_CID_ERR_BASE32;
+		if (rc == WOS_BASE32_ERR_FORM)
+			return WOS_CID_ERR_FORM;
+		if (rc)
+			return WOS_CID_ERR_LENGTH;
+		*n = at;
+	}
+	if ((rc = wos_cid_read(bin, *n, &c)) != 0)
+		return rc;
+	/* A CIDv0 has no multibase prefix, and a "Qm" text must be one. */
+	if ((c.version == 0) != v0)
+		return WOS_CID_ERR_VERSION;
+	return c.len == *n ? 0 : WOS_CID_ERR_LENGTH;
+}
+
+int wos_cid_parse_file(const char *s, size_t len, uint64_t *codec, uint8_t digest[WOS_SHA256_SIZE])
+{
+	uint8_t bin[WOS_CID_BIN_MAX];
+	wos_cid_info c;
+	size_t n;
+	int rc = wos_cid_decode_text(s, len, bin, &n);
+
+	if (rc)
+		return rc;
+	wos_cid_read(bin, n, &c);
+	if (c.codec != WOS_CODEC_RAW && c.codec != WOS_CODEC_DAG_PB)
+		return WOS_CID_ERR_NOT_FILE;
+	if (c.hash != WOS_MH_SHA2_256)
+		return WOS_CID_ERR_HASH;
+	if (c.digest_len != WOS_SHA256_SIZE)
+		return WOS_CID_ERR_DIGEST_SIZE;
+	*codec = c.codec;
+	wos_memcpy(digest, c.digest, WOS_SHA256_SIZE);
+	return 0;
+}
+
+void wos_cid_format_file(uint64_t codec, const uint8_t digest[WOS_SHA256_SIZE], char out[WOS_CID_MAX])
+{
+	uint8_t bin[BINARY_LEN];
+
+	bin[0] = CID_VERSION;
+	bin[1] = (uint8_t)codec; /* raw and dag-pb: one-byte varints (the caller's promise) */
+	bin[2] = HASH_SHA2_256;
+	bin[3] = WOS_SHA256_SIZE;
+	wos_memcpy(bin + HEADER_LEN, digest, WOS_SHA256_SIZE);
+	out[0] = 'b';
+	wos_base32_encode(bin, sizeof bin, out + 1, WOS_CID_MAX - 1);
 }

@@ -6,7 +6,9 @@
  * and prefixed with the multibase letter 'b': "bafkrei" and 52 more characters.  It
  * is the CID `ipfs add --cid-version 1 --raw-leaves` gives a file of one block.
  *
- * Only that form is accepted: one program, one name.  Included by the kernel (which
+ * wos_cid_parse accepts only that form.  Files of more than one block (issue 5) are
+ * named by a dag-pb root instead (wos_cid_parse_file); CAR files and the network
+ * carry binary CIDs of any codec (wos_cid_read).  Included by the kernel (which
  * checks bytes against a CID before running them), hosted/ and the tests.
  * Freestanding; nothing allocates.
  */
@@ -36,6 +38,9 @@ enum {
 	WOS_CID_ERR_MISMATCH = -10,   /* the bytes hash to another CID */
 	WOS_CID_ERR_VARINT = -11,     /* binary: a field is not a minimal varint */
 	WOS_CID_ERR_UNSUPPORTED = -12, /* binary: a hash function we cannot check */
+	WOS_CID_ERR_SPACE = -13,      /* the output buffer is too small */
+	WOS_CID_ERR_NOT_FILE = -14,   /* codec neither raw (0x55) nor dag-pb (0x70) */
+	WOS_CID_ERR_BASE58 = -15,     /* a character outside base58btc's alphabet */
 };
 
 /* The fixed text of a WOS_CID_* code. */
@@ -91,5 +96,31 @@ int wos_cid_check(const wos_cid_info *c, const void *data, size_t len);
 /* Writes the binary CIDv1 of len bytes of data with the given codec and sha2-256 to
  * out; returns its length (36 for raw and dag-pb). */
 size_t wos_cid_make(uint64_t codec, const void *data, size_t len, uint8_t out[WOS_CID_BIN_MAX]);
+
+/* ---- text CIDs of any codec ----------------------------------------------------------- */
+
+#define WOS_CID_TEXT_MAX 160 /* characters of the text of any CID we read, with the NUL */
+
+/* Writes the text of the n-byte binary CID at bin and a NUL: CIDv1 as 'b' + base32,
+ * CIDv0 as base58btc.  Returns the length, or a WOS_CID_ERR_* (not one whole CID,
+ * or SPACE). */
+long wos_cid_text(const uint8_t *bin, size_t n, char *out, size_t cap);
+/* Reads len characters of s as a CID: 'b' base32 or 'z' base58btc (CIDv1 of any
+ * codec), or a CIDv0 "Qm..." (46 characters).  Writes the binary CID to bin and its
+ * length to *n.  Returns 0 or a WOS_CID_ERR_*. */
+int wos_cid_decode_text(const char *s, size_t len, uint8_t bin[WOS_CID_BIN_MAX], size_t *n);
+
+/* ---- the CIDs of files ------------------------------------------------------------------
+ *
+ * A file is named either by its one raw block or by the dag-pb root of its UnixFS DAG
+ * (lib/unixfs.h).  With sha2-256 both are 59 characters in CIDv1 text; a CIDv0 is
+ * also read (it is dag-pb).
+ */
+
+/* Reads the text CID of a file into its codec (WOS_CODEC_RAW or _DAG_PB) and sha2-256
+ * digest.  Returns 0 or a WOS_CID_ERR_* (NOT_FILE for another codec). */
+int wos_cid_parse_file(const char *s, size_t len, uint64_t *codec, uint8_t digest[WOS_SHA256_SIZE]);
+/* Writes the CIDv1 text of a raw or dag-pb block with that sha2-256 digest. */
+void wos_cid_format_file(uint64_t codec, const uint8_t digest[WOS_SHA256_SIZE], char out[WOS_CID_MAX]);
 
 #endif

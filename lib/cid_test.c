@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "base32.h"
+#include "base58.h"
 
 
 
@@ -324,12 +325,12 @@ static int test_cid_long_text_is_refused_without_overflow(void)
 
 static int test_cid_every_code_has_its_own_text(void)
 {
-	for (int a = WOS_CID_ERR_UNSUPPORTED; a <= WOS_CID_OK; a++) {
+	for (int a = WOS_CID_ERR_BASE58; a <= WOS_CID_OK; a++) {
 		CHECK(strcmp(wos_cid_error_text(a), "unknown CID error") != 0);
 		for (int b = a + 1; b <= WOS_CID_OK; b++)
 			CHECK(strcmp(wos_cid_error_text(a), wos_cid_error_text(b)) != 0);
 	}
-	CHECK(strcmp(wos_cid_error_text(WOS_CID_ERR_UNSUPPORTED - 1), "unknown CID error") == 0);
+	CHECK(strcmp(wos_cid_error_text(WOS_CID_ERR_BASE58 - 1), "unknown CID error") == 0);
 	return 0;
 }
 
@@ -420,6 +421,164 @@ static int test_cid_check_refuses_hashes_it_cannot_compute(void)
 	return 0;
 }
 
+/* ---- base58 and text CIDs of any codec ---------------------------------------------------- */
+
+/* The examples of the base58 IETF draft (draft-msporny-base58). */
+static int test_base58_draft_vectors(void)
+{
+	static const uint8_t zeros[] = { 0x00, 0x00, 0x28, 0x7f, 0xb4, 0xcd };
+	static const char *const fox = "The quick brown fox jumps over the lazy dog.";
+	char out[128];
+	uint8_t back[64];
+	size_t n;
+
+	CHECK_EQ(wos_base58_encode((const uint8_t *)"Hello World!", 12, out, sizeof out), 17);
+	CHECK(strcmp(out, "2NEpo7TZRRrLZSi2U") == 0);
+	CHECK(wos_base58_encode((const uint8_t *)fox, strlen(fox), out, sizeof out) > 0);
+	CHECK(strcmp(out, "USm3fpXnKG5EUBx2ndxBDMPVciP5hGey2Jh4NDv6gmeo1LkMeiKrLJUUBk6Z") == 0);
+	CHECK_EQ(wos_base58_encode(zeros, sizeof zeros, out, sizeof out), 8);
+	CHECK(strcmp(out, "11233QC4") == 0);
+	CHECK_EQ(wos_base58_decode("11233QC4", 8, back, sizeof back, &n), 0);
+	CHECK_EQ(n, sizeof zeros);
+	CHECK(memcmp(back, zeros, n) == 0);
+	CHECK_EQ(wos_base58_decode("2NEpo7TZRRrLZSi2U", 17, back, sizeof back, &n), 0);
+	CHECK_EQ(n, 12);
+	CHECK(memcmp(back, "Hello World!", 12) == 0);
+	CHECK_EQ(wos_base58_encode(NULL, 0, out, sizeof out), 0);
+	CHECK_EQ(out[0], 0);
+	return 0;
+}
+
+static int test_base58_round_trips_and_refuses(void)
+{
+	uint8_t in[40], back[40];
+	char text[64];
+	size_t n;
+
+	for (size_t len = 0; len <= sizeof in; len++) {
+		for (size_t i = 0; i < len; i++)
+			in[i] = (uint8_t)(i < 3 ? 0 : i * 71 + len);
+		long t = wos_base58_encode(in, len, text, sizeof text);
+		CHECK(t >= 0);
+		CHECK_EQ(wos_base58_decode(text, (size_t)t, back, sizeof back, &n), 0);
+		CHECK_EQ(n, len);
+		CHECK(memcmp(in, back, len) == 0);
+		/* One byte or character of room too few. */
+		if (len)
+			CHECK_EQ(wos_base58_decode(text, (size_t)t, back, len - 1, &n), WOS_BASE58_ERR_SPACE);
+		CHECK_EQ(wos_base58_encode(in, len, text, (size_t)t), WOS_BASE58_ERR_SPACE);
+	}
+	CHECK_EQ(wos_base58_decode("2NEp0", 5, back, sizeof back, &n), WOS_BASE58_ERR_CHAR);
+	CHECK_EQ(wos_base58_decode("2NEpO", 5, back, sizeof back, &n), WOS_BASE58_ERR_CHAR);
+	CHECK_EQ(wos_base58_decode("2NEpl", 5, back, sizeof back, &n), WOS_BASE58_ERR_CHAR);
+	CHECK_EQ(wos_base58_decode("2NEpI", 5, back, sizeof back, &n), WOS_BASE58_ERR_CHAR);
+	CHECK_EQ(wos_base58_decode("2N p", 4, back, sizeof back, &n), WOS_BASE58_ERR_CHAR);
+	return 0;
+}
+
+/* The empty UnixFS directory, 0a 02 08 01: the best-known dag-pb block. */
+#define EMPTY_DIR_V1 "bafybeiczsscdsbs7ffqz55asqdf3smv6klcw3gofszvwlyarci47bgf354"
+#define EMPTY_DIR_V0 "QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn"
+
+static int test_cid_text_of_the_empty_directory_v1_and_v0(void)
+{
+	static const uint8_t dir[] = { 0x0a, 0x02, 0x08, 0x01 };
+	uint8_t bin[WOS_CID_BIN_MAX], back[WOS_CID_BIN_MAX], digest[WOS_SHA256_SIZE];
+	char text[WOS_CID_TEXT_MAX], file[WOS_CID_MAX];
+	uint64_t codec;
+	size_t n;
+
+	CHECK_EQ(wos_cid_make(WOS_CODEC_DAG_PB, dir, sizeof dir, bin), 36);
+	CHECK_EQ(wos_cid_text(bin, 36, text, sizeof text), WOS_CID_LEN);
+	CHECK(strcmp(text, EMPTY_DIR_V1) == 0);
+	CHECK_EQ(wos_cid_text(bin + 2, 34, text, sizeof text), 46);
+	CHECK(strcmp(text, EMPTY_DIR_V0) == 0);
+
+	CHECK_EQ(wos_cid_decode_text(EMPTY_DIR_V1, WOS_CID_LEN, back, &n), 0);
+	CHECK_EQ(n, 36);
+	CHECK(memcmp(back, bin, 36) == 0);
+	CHECK_EQ(wos_cid_decode_text(EMPTY_DIR_V0, 46, back, &n), 0);
+	CHECK_EQ(n, 34);
+	CHECK(memcmp(back, bin + 2, 34) == 0);
+
+	/* Both name a file (dag-pb); the v1 text is what wos_cid_format_file writes. */
+	CHECK_EQ(wos_cid_parse_file(EMPTY_DIR_V0, 46, &codec, digest), 0);
+	CHECK_EQ(codec, WOS_CODEC_DAG_PB);
+	wos_cid_format_file(codec, digest, file);
+	CHECK(strcmp(file, EMPTY_DIR_V1) == 0);
+	CHECK_EQ(wos_cid_parse_file(EMPTY_CID, WOS_CID_LEN, &codec, digest), 0);
+	CHECK_EQ(codec, WOS_CODEC_RAW);
+	wos_cid_format_file(codec, digest, file);
+	CHECK(strcmp(file, EMPTY_CID) == 0);
+	/* The old reader still takes only raw. */
+	CHECK_EQ(parse_str(EMPTY_DIR_V1, digest), WOS_CID_ERR_CODEC);
+	return 0;
+}
+
+static int test_cid_text_of_other_codecs_and_bad_texts(void)
+{
+	uint8_t bin[WOS_CID_BIN_MAX], back[WOS_CID_BIN_MAX], digest[WOS_SHA256_SIZE];
+	char text[WOS_CID_TEXT_MAX], z[WOS_CID_TEXT_MAX];
+	uint64_t codec;
+	size_t n;
+	long t;
+
+	/* dag-cbor reads as a CID, not as a file. */
+	wos_cid_make(WOS_CODEC_DAG_CBOR, "x", 1, bin);
+	t = wos_cid_text(bin, 36, text, sizeof text);
+	CHECK_EQ(t, WOS_CID_LEN);
+	CHECK(strncmp(text, "bafyrei", 7) == 0);
+	CHECK_EQ(wos_cid_decode_text(text, (size_t)t, back, &n), 0);
+	CHECK_EQ(wos_cid_parse_file(text, (size_t)t, &codec, digest), WOS_CID_ERR_NOT_FILE);
+	/* The same CID in base58btc with the multibase 'z'. */
+	z[0] = 'z';
+	t = wos_base58_encode(bin, 36, z + 1, sizeof z - 1);
+	CHECK(t > 0);
+	CHECK_EQ(wos_cid_decode_text(z, (size_t)t + 1, back, &n), 0);
+	CHECK_EQ(n, 36);
+	CHECK(memcmp(back, bin, 36) == 0);
+	z[5] = '0';
+	CHECK_EQ(wos_cid_decode_text(z, (size_t)t + 1, back, &n), WOS_CID_ERR_BASE58);
+	/* A CIDv0 inside multibase, and a bare multihash that is not 46 characters. */
+	t = wos_cid_text(bin, 36, text, sizeof text);
+	text[0] = 'b';
+	CHECK_EQ(wos_base32_encode(bin + 2, 34, text + 1, sizeof text - 1), 55);
+	bin[2] = 0x12, bin[3] = 0x20;
+	wos_base32_encode(bin + 2, 34, text + 1, sizeof text - 1);
+	CHECK_EQ(wos_cid_decode_text(text, 56, back, &n), WOS_CID_ERR_VERSION);
+	CHECK_EQ(wos_cid_decode_text("Qm", 2, back, &n), WOS_CID_ERR_MULTIBASE);
+	CHECK_EQ(wos_cid_decode_text("", 0, back, &n), WOS_CID_ERR_MULTIBASE);
+	CHECK_EQ(wos_cid_decode_text("Fabc", 4, back, &n), WOS_CID_ERR_MULTIBASE);
+	/* Extra bytes after a whole CID. */
+	wos_cid_make(WOS_CODEC_RAW, "x", 1, bin);
+	bin[36] = 0;
+	text[0] = 'b';
+	wos_base32_encode(bin, 37, text + 1, sizeof text - 1);
+	CHECK_EQ(wos_cid_decode_text(text, strlen(text), back, &n), WOS_CID_ERR_LENGTH);
+	CHECK_EQ(wos_cid_text(bin, 37, text, sizeof text), WOS_CID_ERR_LENGTH);
+	/* Too small an output. */
+	CHECK_EQ(wos_cid_text(bin, 36, text, WOS_CID_LEN), WOS_CID_ERR_SPACE);
+	CHECK_EQ(wos_cid_text(bin, 36, text, 1), WOS_CID_ERR_SPACE);
+	/* A huge text is refused before decoding. */
+	{
+		char big[400];
+		memset(big, 'a', sizeof big);
+		big[0] = 'b';
+		CHECK_EQ(wos_cid_decode_text(big, sizeof big, back, &n), WOS_CID_ERR_LENGTH);
+		big[0] = 'z';
+		memset(big + 1, '2', sizeof big - 1);
+		CHECK_EQ(wos_cid_decode_text(big, 150, back, &n), WOS_CID_ERR_LENGTH);
+	}
+	/* sha2-512 dag-pb is not a file CID we can check. */
+	{
+		uint8_t b512[4 + 64] = { 0x01, 0x70, 0x13, 0x40 };
+		t = wos_cid_text(b512, sizeof b512, text, sizeof text);
+		CHECK(t > 0);
+		CHECK_EQ(wos_cid_parse_file(text, (size_t)t, &codec, digest), WOS_CID_ERR_HASH);
+	}
+	return 0;
+}
+
 /* ---- the runner ----------------------------------------------------------------------- */
 
 static const test_case tests[] = {
@@ -441,6 +600,10 @@ static const test_case tests[] = {
 	TEST(test_cid_read_knows_v1_v0_and_identity),
 	TEST(test_cid_read_malformed_binary_names_its_reason),
 	TEST(test_cid_check_refuses_hashes_it_cannot_compute),
+	TEST(test_base58_draft_vectors),
+	TEST(test_base58_round_trips_and_refuses),
+	TEST(test_cid_text_of_the_empty_directory_v1_and_v0),
+	TEST(test_cid_text_of_other_codecs_and_bad_texts),
 };
 
 int main(void)
