@@ -187,7 +187,7 @@ int wos_cid_check(const wos_cid_info *c, const void *data, size_t len)
 	return wos_cid_verify(data, len, c->digest);
 }
 
-size_t wos_cid_make(uint64_t codec, const void *data, size_t len, uint8_t out[WOS_CID_BIN_MAX])
+size_t wos_cid_make(uint64_t codec, const void *data, size_t len, uint8_t *out)
 {
 	size_t n = 0;
 

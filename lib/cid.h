@@ -94,8 +94,9 @@ int wos_cid_read(const uint8_t *p, size_t len, wos_cid_info *c);
  * sha2-256 and identity (and a sha2-256 digest that is not 32 bytes). */
 int wos_cid_check(const wos_cid_info *c, const void *data, size_t len);
 /* Writes the binary CIDv1 of len bytes of data with the given codec and sha2-256 to
- * out; returns its length (36 for raw and dag-pb). */
-size_t wos_cid_make(uint64_t codec, const void *data, size_t len, uint8_t out[WOS_CID_BIN_MAX]);
+ * out and returns its length: 36 for codecs below 0x80 (raw, dag-pb, dag-cbor), which
+ * is the room out needs then; WOS_CID_BIN_MAX is always enough. */
+size_t wos_cid_make(uint64_t codec, const void *data, size_t len, uint8_t *out);
 
 /* ---- text CIDs of any codec ----------------------------------------------------------- */
 
