@@ -53,9 +53,10 @@ HOSTED_SRCS := $(wildcard hosted/*.c)
 NET_SRCS := $(filter-out %_test.c,$(wildcard net/*.c))
 UNIT_SRCS += $(wildcard net/*_test.c)
 SPEC_SRCS := $(wildcard tests/spec/*.c)
-# tests/fuzz/replay.c replays saved fuzz inputs through the fuzz targets' logic;
-# net_replay.c does the same for the network parsers (tests/fuzz/regress-net).
-FUZZ_REPLAY_SRCS := tests/fuzz/replay.c tests/fuzz/targets.c
+# tests/fuzz/replay.c replays saved fuzz inputs through the fuzz targets' logic
+# (the engine's and lib/'s content formats); net_replay.c does the same for the
+# network parsers (tests/fuzz/regress-net).
+FUZZ_REPLAY_SRCS := tests/fuzz/replay.c tests/fuzz/targets.c tests/fuzz/ipfs.c
 FUZZ_NET_REPLAY_SRCS := tests/fuzz/net_replay.c tests/fuzz/net_targets.c
 
 SPEC_NAMES := $(sort $(basename $(notdir $(wildcard $(TESTSUITE)/*.wast))))
@@ -140,7 +141,7 @@ spec-asan: build/asan/spec-runner $(SPEC_JSON) | check-testsuite
 
 # ---- everything ----------------------------------------------------------------------
 # tests/run.sh runs each command, reads its closing "N passed, N failed" line and sums.
-TEST_CMDS = $(foreach m,$(MODES),$(UNIT_BINS_$(m)) "build/$(m)/fuzz-replay tests/fuzz/regress" \
+TEST_CMDS = $(foreach m,$(MODES),$(UNIT_BINS_$(m)) "build/$(m)/fuzz-replay tests/fuzz/regress tests/fuzz/seeds" \
 	"build/$(m)/fuzz-net-replay tests/fuzz/regress-net" \
 	"build/$(m)/spec-runner $(SPEC_JSON)")
 
@@ -181,21 +182,22 @@ TEST_CMDS += "tests/metal/boot_test.sh build/metal/wasmos.elf build/metal/wasmos
 test: build/metal/wasmos.elf build/metal/wasmos.iso build/metal/wasmos-uefi.img
 
 # ---- fuzzing (not in CI) ---------------------------------------------------------------
-# build/fuzz/fuzz_load and fuzz_run: tests/fuzz/targets.c with engine/ and lib/, under
-# libFuzzer, ASan and UBSan.  Each run starts from build/fuzz/corpus (tests/fuzz/seed.sh:
-# the spec tests' .wasm files and tests/fuzz/regress), keeps what it finds in
+# build/fuzz/fuzz_load, fuzz_run (tests/fuzz/targets.c) and fuzz_ipfs (tests/fuzz/ipfs.c:
+# protobuf, CAR, dag-pb, UnixFS, CIDs) with engine/ and lib/, under libFuzzer, ASan and
+# UBSan.  Each run starts from build/fuzz/corpus (tests/fuzz/seed.sh: the spec tests'
+# .wasm files, tests/fuzz/regress and tests/fuzz/seeds), keeps what it finds in
 # build/fuzz/corpus-NAME and writes a crashing input to build/fuzz/NAME-crash-*
 # (see tests/fuzz/README.md).
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 600
 FUZZ_FLAGS := -std=gnu11 -g -O1 -Iengine -Ilib -Inet -MMD -MP -fno-sanitize-recover=all
 FUZZ_SAN := address,undefined
-# load, run: the engine (targets.c); http: net/'s parsers (net_targets.c, which names
-# the net/ files it needs in FUZZ_NET_SRCS).
-FUZZ_NAMES := load run http
+# load, run: the engine (targets.c); ipfs: lib/'s content formats (ipfs.c); http:
+# net/'s parsers (net_targets.c, which names the net/ files it needs in FUZZ_NET_SRCS).
+FUZZ_NAMES := load run ipfs http
 FUZZ_NET_SRCS := net/http.c
 FUZZ_OBJS := $(patsubst %.c,build/fuzz/obj/%.o,$(filter engine/% lib/%,$(ENGINE_SRCS)) tests/fuzz/targets.c \
-	tests/fuzz/net_targets.c $(FUZZ_NET_SRCS))
+	tests/fuzz/ipfs.c tests/fuzz/net_targets.c $(FUZZ_NET_SRCS))
 ALL_OBJS += $(FUZZ_OBJS) $(FUZZ_NAMES:%=build/fuzz/obj/tests/fuzz/fuzz_%.o)
 .SECONDARY: $(FUZZ_OBJS) $(FUZZ_NAMES:%=build/fuzz/obj/tests/fuzz/fuzz_%.o)
 

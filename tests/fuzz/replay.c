@@ -1,4 +1,4 @@
-/* replay.c: runs both fuzz targets (targets.c) over every input the fuzzers ever
+/* replay.c: runs the fuzz targets (targets.c, ipfs.c) over every input the fuzzers ever
  * crashed on, and over hand-made hostile modules, so that `make test` keeps every
  * fixed fuzz bug fixed without libFuzzer.
  *
@@ -46,6 +46,7 @@ static void check(const char *name, const uint8_t *data, size_t len, int oom)
 	int bad = fuzz_load_one(data, len);
 
 	bad |= fuzz_run_one(data, len);
+	bad |= fuzz_ipfs_one(data, len);
 	if (oom && !bad)
 		bad = oom_loop(data, len);
 	printf("%s %s\n", name, bad ? "FAIL" : "ok");

@@ -1,6 +1,6 @@
-/* targets.h: the logic of the two fuzz targets, shared by the libFuzzer wrappers
- * (fuzz_load.c, fuzz_run.c) and the regression replay (replay.c), so that a saved
- * input replays exactly what the fuzzer ran.
+/* targets.h: the logic of the fuzz targets, shared by the libFuzzer wrappers
+ * (fuzz_load.c, fuzz_run.c, fuzz_ipfs.c) and the regression replay (replay.c), so
+ * that a saved input replays exactly what the fuzzer ran.
  *
  * Each function takes any bytes and returns 0, or 1 after printing to stderr which
  * engine contract broke (a wrong size told to the allocator, a leak, an error not
@@ -29,5 +29,9 @@ int fuzz_run_pass(const uint8_t *data, size_t len, unsigned long fail_at, int fo
  * one of them, chosen (with for_good) by a hash of the input. */
 int fuzz_load_one(const uint8_t *data, size_t len);
 int fuzz_run_one(const uint8_t *data, size_t len);
+
+/* ipfs.c: the content formats of lib/ (protobuf, CAR, dag-pb, UnixFS, CIDs) on the
+ * bytes, with their round trips checked.  Allocates nothing. */
+int fuzz_ipfs_one(const uint8_t *data, size_t len);
 
 #endif
