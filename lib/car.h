@@ -53,6 +53,8 @@ typedef struct wos_car_reader {
 	size_t pos;          /* offset of the next block; after an error, of what failed */
 	int err;             /* 0 or the WOS_CAR_ERR_* that stopped the reader */
 	int cid_err;         /* with WOS_CAR_ERR_CID: the WOS_CID_ERR_* */
+	int check;           /* 1 (set by open): hash each block; a caller that checks the
+	                      * blocks it uses itself (lib/blockset.h) may clear it */
 	wos_cid_info root;   /* the root CID (its bytes are inside the header) */
 	const uint8_t *root_cid; /* root.len bytes */
 } wos_car_reader;
@@ -71,7 +73,8 @@ typedef struct wos_car_block {
 int wos_car_open(wos_car_reader *r, const uint8_t *p, size_t len);
 /* Reads and checks the next block.  Returns 1 for a block, 0 at the clean end, or a
  * negative WOS_CAR_ERR_* (kept in r->err; later calls return it again).  TRUNCATED
- * means more bytes would help: a streaming caller may retry with a longer input. */
+ * means more bytes would help: a streaming caller may retry with a longer input.
+ * After MISMATCH or HASH, *b still names the block at fault. */
 int wos_car_next(wos_car_reader *r, wos_car_block *b);
 
 /* ---- writing ------------------------------------------------------------------------- */
