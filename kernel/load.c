@@ -6,18 +6,28 @@
  * not be trusted: a native one over a local store, a program fetching from a
  * network, anything that answers.
  *
+ * A raw CID names the program's bytes.  A dag-pb CID names the root of a UnixFS file
+ * of several blocks (lib/unixfs.h): the loader answers a CAR of its blocks, and the
+ * kernel reads the file from the root through them, hashing every block it uses
+ * against the CID that named it, so a lying loader is caught at the block it lied
+ * about.  Either way the program is at most KERN_MAX_PROGRAM bytes.
+ *
  * A request (kern_load) owns a copy of the spawn arguments, made when it is sent,
  * since the answer comes later.  It lives on k->loads until its answer arrives (or
  * kern_free ends it) and its callback is called exactly once, then it is freed.
  */
 #include "internal.h"
+#include "blockset.h"
 #include "cid.h"
 #include "fmt.h"
+#include "mem.h"
+#include "unixfs.h"
 #include "ifc_loader.h"
 
 typedef struct kern_load {
 	kern_state *k;
-	char cid[WOS_CID_MAX];
+	char cid[WOS_CID_MAX];           /* the CIDv1 text, whatever form the caller used */
+	uint64_t codec;                  /* WOS_CODEC_RAW or WOS_CODEC_DAG_PB */
 	uint8_t digest[WOS_SHA256_SIZE];
 	kern_spawn_args a;           /* its pointers point into blob */
 	uint8_t *blob;
@@ -126,19 +136,11 @@ static void finish(kern_load *l, int rc, uint64_t pid, const char *why)
 	if (done) done(k, ud, rc, pid, why);
 }
 
-static void spawn_bytes(kern_load *l, const uint8_t *bytes, uint32_t len)
+/* Spawns bytes already checked against the CID, then finishes the request. */
+static void spawn_checked(kern_load *l, const uint8_t *bytes, size_t len)
 {
 	kern_state *k = l->k;
 	char why[256];
-	/* the check comes first: nothing reads bytes that are not what the CID names */
-	if (wos_cid_verify(bytes, len, l->digest) != 0) {
-		char got[WOS_CID_MAX];
-		wos_cid_of(bytes, len, got);
-		wos_snprintf(why, sizeof why, "loader gave bytes whose CID is %s, not %s", got, l->cid);
-		kern_logf(k, KERN_LOG_ERROR, "load %s refused: %s", l->cid, why);
-		finish(l, KERN_EHASH, 0, why);
-		return;
-	}
 	kern_spawn_args a = l->a;
 	a.wasm = bytes;
 	a.wasm_len = len;
@@ -154,6 +156,104 @@ static void spawn_bytes(kern_load *l, const uint8_t *bytes, uint32_t len)
 	finish(l, rc, pid, rc ? why : NULL);
 }
 
+/* Refuses the request: logs why and finishes with rc. */
+static void refuse(kern_load *l, int rc, const char *why)
+{
+	kern_logf(l->k, KERN_LOG_ERROR, "load %s refused: %s", l->cid, why);
+	finish(l, rc, 0, why);
+}
+
+static void spawn_bytes(kern_load *l, const uint8_t *bytes, uint32_t len)
+{
+	char why[256];
+	/* the check comes first: nothing reads bytes that are not what the CID names */
+	if (wos_cid_verify(bytes, len, l->digest) != 0) {
+		char got[WOS_CID_MAX];
+		wos_cid_of(bytes, len, got);
+		wos_snprintf(why, sizeof why, "loader gave bytes whose CID is %s, not %s", got, l->cid);
+		refuse(l, KERN_EHASH, why);
+		return;
+	}
+	spawn_checked(l, bytes, len);
+}
+
+/* The kernel's error for a UnixFS read that failed. */
+static int unixfs_rc(int err)
+{
+	switch (err) {
+	case WOS_UNIXFS_ERR_MISMATCH:
+	case WOS_UNIXFS_ERR_HASH: return KERN_EHASH;
+	case WOS_UNIXFS_ERR_TOO_BIG:
+	case WOS_UNIXFS_ERR_WORK: return KERN_ETOOBIG;
+	default: return KERN_ELOAD;
+	}
+}
+
+/* For a dag-pb CID the answer is a CAR of the file's blocks (docs/interfaces.md):
+ * index them, read the file from the root checking every block, spawn it. */
+static void spawn_dag(kern_load *l, const uint8_t *car, uint32_t len)
+{
+	kern_state *k = l->k;
+	char why[256];
+	wos_car_reader r;
+	wos_blockset set;
+	wos_blockset_entry *e;
+	wos_unixfs_reader u;
+	uint8_t root[WOS_CID_BIN_MAX];
+	uint64_t size;
+	size_t n, root_len = 0;
+	int rc = wos_blockset_count(&r, car, len, &n);
+
+	wos_cid_decode_text(l->cid, WOS_CID_LEN, root, &root_len); /* it parsed before */
+	if (rc) {
+		wos_snprintf(why, sizeof why, "%s: the loader's answer is not a CAR of its blocks: %s (at byte %u)",
+			     l->cid, wos_car_error_text(rc), (unsigned)r.pos);
+		refuse(l, KERN_ELOAD, why);
+		return;
+	}
+	if (r.root.len != root_len || wos_memcmp(r.root_cid, root, root_len) != 0) {
+		wos_snprintf(why, sizeof why, "%s: the loader's CAR is for another root", l->cid);
+		refuse(l, KERN_EHASH, why);
+		return;
+	}
+	e = kern_mem_alloc(k, (n ? n : 1) * sizeof *e);
+	if (!e) {
+		finish(l, KERN_ENOMEM, 0, "out of memory");
+		return;
+	}
+	wos_blockset_fill(&set, car, len, e, n);
+	__builtin_memset(&u, 0, sizeof u);
+	u.get = wos_blockset_get;
+	u.get_ctx = &set;
+	u.limit = KERN_MAX_PROGRAM;
+	uint8_t *out = NULL;
+	rc = wos_unixfs_stat(&u, root, root_len, &size);
+	if (rc == 0 && size > KERN_MAX_PROGRAM) {
+		u.err = rc = WOS_UNIXFS_ERR_TOO_BIG;
+		wos_snprintf(u.cid, sizeof u.cid, "%s", l->cid);
+	}
+	if (rc == 0 && !(out = kern_mem_alloc(k, size ? (size_t)size : 1))) {
+		kern_mem_free(k, e, (n ? n : 1) * sizeof *e);
+		finish(l, KERN_ENOMEM, 0, "out of memory");
+		return;
+	}
+	if (rc == 0) {
+		u.out = out;
+		u.limit = size;
+		rc = wos_unixfs_read(&u, root, root_len);
+	}
+	kern_mem_free(k, e, (n ? n : 1) * sizeof *e);
+	if (rc) {
+		if (out) kern_mem_free(k, out, size ? (size_t)size : 1);
+		wos_snprintf(why, sizeof why, "%s: block %s from the loader: %s", l->cid, u.cid[0] ? u.cid : "?",
+			     wos_unixfs_error_text(rc));
+		refuse(l, unixfs_rc(rc), why);
+		return;
+	}
+	spawn_checked(l, out, (size_t)size);
+	kern_mem_free(k, out, size ? (size_t)size : 1);
+}
+
 /* The loader's answer (or the kernel's, when delivery failed). */
 static void on_bytes(kern_state *k, void *ud, int status, const uint8_t *body, uint32_t len)
 {
@@ -165,7 +265,10 @@ static void on_bytes(kern_state *k, void *ud, int status, const uint8_t *body, u
 	case KERN_ANSWER_OK: {
 		ifc_loader_get_answer ans;
 		if (ifc_loader_get_answer_decode(body, len, &ans) == 0) {
-			spawn_bytes(l, ans.bytes, ans.bytes_len);
+			if (l->codec == WOS_CODEC_RAW)
+				spawn_bytes(l, ans.bytes, ans.bytes_len);
+			else
+				spawn_dag(l, ans.bytes, ans.bytes_len);
 			return;
 		}
 		wos_snprintf(why, sizeof why, "%s: the loader's answer is not a loader.get answer", l->cid);
@@ -186,7 +289,8 @@ static void on_bytes(kern_state *k, void *ud, int status, const uint8_t *body, u
 		break;
 	case KERN_ANSWER_TOO_BIG:
 		rc = KERN_ETOOBIG;
-		wos_snprintf(why, sizeof why, "%s: the program is larger than the message limit", l->cid);
+		wos_snprintf(why, sizeof why, "%s: the loader's answer is larger than the kernel takes (%u bytes)",
+			     l->cid, KERN_MAX_PROGRAM);
 		break;
 	default:
 		wos_snprintf(why, sizeof why, "%s: the loader ended before it answered", l->cid);
@@ -208,14 +312,16 @@ void kern_spawn_cid(kern_state *k, const char *cid, const kern_spawn_args *a, ke
 	l->k = k;
 	l->done = done;
 	l->ud = ud;
-	int crc = wos_cid_parse(cid, n, l->digest);
+	int crc = wos_cid_parse_file(cid, n, &l->codec, l->digest);
 	if (crc) {
 		wos_snprintf(why, sizeof why, "'%.*s' is not a CID: %s", (int)(n > 64 ? 64 : n), cid,
 			     wos_cid_error_text(crc));
 		finish(l, KERN_EINVAL, 0, why);
 		return;
 	}
-	for (size_t i = 0; i <= n; i++) l->cid[i] = cid[i];
+	/* the loader is always asked by the CIDv1 text, also for a CIDv0 */
+	wos_cid_format_file(l->codec, l->digest, l->cid);
+	n = WOS_CID_LEN;
 	bump measure = { NULL, 0 };
 	copy_args(&measure, a, &l->a);
 	l->blob_len = measure.at;

@@ -7,7 +7,9 @@
 #include "kernel.h"
 #include "platform.h"
 #include "testing.h"
+#include "car.h"
 #include "cid.h"
+#include "unixfs.h"
 #include "ifc_loader.h"
 #include "ifc_log.h"
 #include "ifc_kv.h"
@@ -65,7 +67,7 @@ static const kern_platform fake_platform = { fake_log, fake_now, NULL };
 static void answer_bytes(kern_state *k, uint64_t id, const uint8_t *b, size_t n)
 {
 	ifc_loader_get_answer a = { .bytes = b, .bytes_len = (uint32_t)n };
-	uint8_t buf[128];
+	static uint8_t buf[16384];
 	uint32_t len = ifc_loader_get_answer_encode(&a, buf, sizeof buf);
 	kern_answer(k, id, buf, len, KERN_ANSWER_OK);
 }
@@ -174,8 +176,8 @@ static int test_load_malformed_cid_is_einval_without_a_message(void)
 	kern_state *k = new_kernel(&f, true);
 	CHECK(k);
 	kern_spawn_args a = { 0 };
-	static const char *const bad[] = { "", "bafkrei", "QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH",
-					   "bafybeihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku",
+	static const char *const bad[] = { "", "bafkrei", "QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQ0",
+					   "bafyreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku",
 					   "../../etc/passwd" };
 	for (int i = 0; i < 5; i++) {
 		kern_spawn_cid(k, bad[i], &a, on_done, &f);
@@ -426,6 +428,184 @@ static int test_stats_count_handlers_and_messages(void)
 	return 0;
 }
 
+/* ---- programs of several blocks ------------------------------------------------------------ */
+
+/* NOP_WASM as a UnixFS DAG of 5-byte leaves, 3 links a node (three levels), in a CAR
+ * whose header names the root, and the root's CID. */
+static uint8_t dag_car[8192];
+static size_t dag_car_len;
+static char dag_cid[WOS_CID_MAX];
+
+static int car_put(void *ctx, const uint8_t *cid, size_t cid_len, const uint8_t *block, size_t len)
+{
+	wos_car_put_block(ctx, cid, cid_len, block, len);
+	return 0;
+}
+
+static void build_dag(void)
+{
+	static uint8_t blocks[8192], scratch[1 << 18];
+	const wos_unixfs_params p = { 5, 3 };
+	uint8_t root[WOS_CID_BIN_MAX];
+	size_t root_len;
+	wos_car_writer b, w;
+
+	wos_car_writer_init(&b, blocks, sizeof blocks);
+	wos_unixfs_import(&p, NOP_WASM, sizeof NOP_WASM, scratch, sizeof scratch, car_put, &b, root, &root_len);
+	wos_car_writer_init(&w, dag_car, sizeof dag_car);
+	wos_car_put_header(&w, root, root_len);
+	memcpy(dag_car + w.len, blocks, b.len);
+	dag_car_len = w.len + b.len;
+	wos_cid_text(root, root_len, dag_cid, sizeof dag_cid);
+}
+
+/* The CID text and the offset of the first data byte of the CAR's first raw block. */
+static size_t first_leaf(char cid[WOS_CID_TEXT_MAX])
+{
+	wos_car_reader r;
+	wos_car_block b;
+
+	wos_car_open(&r, dag_car, dag_car_len);
+	while (wos_car_next(&r, &b) == 1) {
+		if (b.cid.codec == WOS_CODEC_RAW) {
+			wos_cid_text(b.cid_bytes, b.cid.len, cid, WOS_CID_TEXT_MAX);
+			return (size_t)(b.data - dag_car);
+		}
+	}
+	return 0;
+}
+
+static int test_load_dag_pb_root_runs_the_joined_file(void)
+{
+	fake f;
+	kern_state *k = new_kernel(&f, true);
+	CHECK(k);
+	CHECK(strncmp(dag_cid, "bafybei", 7) == 0);
+	f.bytes = dag_car;
+	f.len = dag_car_len;
+	kern_spawn_args a = { 0 };
+	kern_spawn_cid(k, dag_cid, &a, on_done, &f);
+	CHECK_EQ(f.calls, 1);
+	CHECK_EQ(f.rc, 0);
+	kern_proc_info info;
+	CHECK_EQ(kern_proc_get(k, f.pid, &info), 0);
+	CHECK(strcmp(info.name, dag_cid) == 0);
+	while (kern_has_ready(k)) kern_run_ready(k);
+	CHECK_EQ(kern_proc_get(k, f.pid, &info), 0);
+	CHECK_EQ(info.state, KERN_PROC_DEAD);
+	CHECK_EQ(info.exit_code, 0);
+	/* The same root as a CIDv0: the loader is asked by the CIDv1 text. */
+	uint8_t bin[WOS_CID_BIN_MAX];
+	size_t n;
+	char v0[WOS_CID_TEXT_MAX];
+	CHECK_EQ(wos_cid_decode_text(dag_cid, WOS_CID_LEN, bin, &n), 0);
+	CHECK_EQ(wos_cid_text(bin + 2, n - 2, v0, sizeof v0), 46);
+	kern_spawn_cid(k, v0, &a, on_done, &f);
+	CHECK_EQ(f.calls, 2);
+	CHECK_EQ(f.rc, 0);
+	CHECK_EQ(kern_proc_get(k, f.pid, &info), 0);
+	CHECK(strcmp(info.name, dag_cid) == 0);
+	kern_free(k);
+	return 0;
+}
+
+static int test_load_dag_lying_loader_is_refused_naming_the_block(void)
+{
+	static uint8_t car[8192];
+	char leaf[WOS_CID_TEXT_MAX];
+	size_t at = first_leaf(leaf);
+	fake f;
+	kern_state *k = new_kernel(&f, true);
+	CHECK(k);
+	CHECK(at > 0);
+	memcpy(car, dag_car, dag_car_len);
+	car[at] ^= 0x01;
+	f.bytes = car;
+	f.len = dag_car_len;
+	kern_spawn_args a = { 0 };
+	kern_spawn_cid(k, dag_cid, &a, on_done, &f);
+	CHECK_EQ(f.calls, 1);
+	CHECK_EQ(f.rc, KERN_EHASH);
+	CHECK(strstr(f.why, leaf) && strstr(f.why, dag_cid));
+	CHECK(strstr(f.why, "do not match"));
+	CHECK(strstr(f.log, leaf)); /* and logged */
+	kern_stats s;
+	kern_stats_get(k, &s);
+	CHECK_EQ(s.processes, 0);
+	kern_free(k);
+	return 0;
+}
+
+static int test_load_dag_answer_that_is_not_its_car_is_refused(void)
+{
+	static uint8_t car[8192];
+	char leaf[WOS_CID_TEXT_MAX];
+	fake f;
+	kern_state *k = new_kernel(&f, true);
+	CHECK(k);
+	kern_spawn_args a = { 0 };
+	/* The program's bytes instead of a CAR. */
+	f.bytes = NOP_WASM;
+	f.len = sizeof NOP_WASM;
+	kern_spawn_cid(k, dag_cid, &a, on_done, &f);
+	CHECK_EQ(f.rc, KERN_ELOAD);
+	CHECK(strstr(f.why, "not a CAR"));
+	/* A CAR cut short. */
+	f.bytes = dag_car;
+	f.len = dag_car_len - 3;
+	kern_spawn_cid(k, dag_cid, &a, on_done, &f);
+	CHECK_EQ(f.rc, KERN_ELOAD);
+	CHECK(strstr(f.why, "not a CAR"));
+	/* A CAR for another root: the header names the first leaf instead. */
+	wos_car_writer w;
+	uint8_t bin[WOS_CID_BIN_MAX];
+	size_t n, at = first_leaf(leaf);
+	CHECK(at > 0);
+	CHECK_EQ(wos_cid_decode_text(leaf, WOS_CID_LEN, bin, &n), 0);
+	wos_car_writer_init(&w, car, sizeof car);
+	wos_car_put_header(&w, bin, n);
+	memcpy(car + w.len, dag_car + w.len, dag_car_len - w.len); /* same header length */
+	f.bytes = car;
+	f.len = dag_car_len;
+	kern_spawn_cid(k, dag_cid, &a, on_done, &f);
+	CHECK_EQ(f.rc, KERN_EHASH);
+	CHECK(strstr(f.why, "another root"));
+	/* A CAR without one of the blocks: rename that block so it cannot be found. */
+	memcpy(car, dag_car, dag_car_len);
+	car[at - 1] ^= 0x01; /* the last digest byte of the leaf's CID */
+	kern_spawn_cid(k, dag_cid, &a, on_done, &f);
+	CHECK_EQ(f.rc, KERN_ELOAD);
+	CHECK(strstr(f.why, leaf) && strstr(f.why, "not available"));
+	CHECK_EQ(f.calls, 4);
+	kern_free(k);
+	return 0;
+}
+
+static int test_load_dag_out_of_memory_loop(void)
+{
+	for (long n = 1;; n++) {
+		fake f;
+		kern_state *k = new_kernel(&f, true);
+		CHECK(k);
+		f.bytes = dag_car;
+		f.len = dag_car_len;
+		test_heap_fail_at(n, false);
+		kern_spawn_args a = { .name = "oom" };
+		kern_spawn_cid(k, dag_cid, &a, on_done, &f);
+		bool refused = g_heap.refused > 0;
+		test_heap_fail_at(0, false);
+		CHECK_EQ(f.calls, 1);
+		kern_free(k);
+		CHECK_EQ(g_heap.live, 0);
+		if (!refused) {
+			CHECK_EQ(f.rc, 0);
+			break;
+		}
+		CHECK(n < 10000);
+	}
+	return 0;
+}
+
 static const test_case tests[] = {
 	TEST(test_load_spawns_bytes_that_match_their_cid),
 	TEST(test_load_mismatch_is_refused_naming_both_cids),
@@ -437,6 +617,10 @@ static const test_case tests[] = {
 	TEST(test_load_pending_at_kernel_free_is_told),
 	TEST(test_load_loader_unregistered_while_holding_is_an_error),
 	TEST(test_load_out_of_memory_loop),
+	TEST(test_load_dag_pb_root_runs_the_joined_file),
+	TEST(test_load_dag_lying_loader_is_refused_naming_the_block),
+	TEST(test_load_dag_answer_that_is_not_its_car_is_refused),
+	TEST(test_load_dag_out_of_memory_loop),
 	TEST(test_spawn_within_gets_no_more_than_the_spawner),
 	TEST(test_stats_count_handlers_and_messages),
 };
@@ -445,5 +629,6 @@ int main(void)
 {
 	wos_cid_of(NOP_WASM, sizeof NOP_WASM, nop_cid);
 	wos_cid_of(SPIN_WASM, sizeof SPIN_WASM, spin_cid);
+	build_dag();
 	return test_run_all(tests, sizeof tests / sizeof tests[0]);
 }

@@ -297,7 +297,10 @@ int kern_msg_answer_from(kern_state *k, kern_proc *from, uint64_t id, const uint
 	kern_msg *m = table_find(k, id);
 	if (!m || m->state != MSG_HELD || !m->handler) return KERN_ENOENT;
 	if (from ? m->handler->proc != from : !m->handler->native) return KERN_ENOENT;
-	if (len > k->limits.max_message) return KERN_ETOOBIG;
+	/* the kernel's own requests (a program for kern_spawn_cid) may bring more back */
+	uint32_t max = k->limits.max_message;
+	if (m->sender == 0 && max < KERN_MAX_PROGRAM) max = KERN_MAX_PROGRAM;
+	if (len > max) return KERN_ETOOBIG;
 	table_remove(k, m);
 	answer_sender(k, m, status, body, len);
 	msg_free(k, m);

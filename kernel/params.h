@@ -4,6 +4,10 @@
 
 /* Bytes of one message or answer body. */
 #define KERN_DEFAULT_MAX_MESSAGE (1u << 20)
+/* Bytes of a program loaded by CID (kernel/load.c), and so of the loader's answer to
+ * the kernel's own request: for a dag-pb CID that answer is a CAR of every block.  The
+ * kernel, not a process queue, holds it, so it may exceed the message limit. */
+#define KERN_MAX_PROGRAM (64u << 20)
 /* Messages waiting in one handler's queue. */
 #define KERN_DEFAULT_MAX_QUEUE 1024u
 /* Messages one process awaits answers to. */

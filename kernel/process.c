@@ -189,7 +189,8 @@ static void spawn(kern_process *ps, kern_state *k, const kern_delivery *d)
 	a.nhandle = m.handles_len / KERN_ID_SIZE;
 	a.within = d->sender;
 	uint8_t digest[WOS_SHA256_SIZE];
-	if (wos_cid_parse(program, m.program_len, digest) == 0) {
+	uint64_t codec;
+	if (wos_cid_parse_file(program, m.program_len, &codec, digest) == 0) {
 		uint64_t *box = d->id ? kern_mem_alloc(k, sizeof *box) : NULL;
 		if (box) {
 			*box = d->id;

@@ -271,9 +271,10 @@ static int program_line(parser *p, char **w, int n)
 	g->line = p->line;
 	if (!(g->name = copy(&p->alloc, w[0])) || !(g->source = copy(&p->alloc, w[1]))) return oom(p);
 	uint8_t digest[WOS_SHA256_SIZE];
-	int crc = wos_cid_parse(w[1], wos_strlen(w[1]), digest);
+	uint64_t codec;
+	int crc = wos_cid_parse_file(w[1], wos_strlen(w[1]), &codec, digest);
 	if (crc) {
-		/* "bafy...", "Qm...": meant as CIDs we do not take; a path has a / or a . */
+		/* "bafyrei...", "Qm...": meant as CIDs, of a kind we do not take; a path has a / or a . */
 		if (!wos_strchr(w[1], '/') && !wos_strchr(w[1], '.') && (w[1][0] == 'b' || w[1][0] == 'Q'))
 			return fail(p, "'%.64s' is not a CID we can load: %s", w[1], wos_cid_error_text(crc));
 		if (!(g->path = resolve(p, w[1]))) return -1;
