@@ -2,7 +2,7 @@
  *
  *   wasmos add [--raw] FILE...   store each file, print "CID  FILE"
  *   wasmos ls                    print "CID  SIZE" for each block
- *   wasmos cat CID...            write each block's bytes to stdout, verified
+ *   wasmos cat CID...            write each file's bytes to stdout, verified
  *
  * and hosted_cmd_store_fetch, which lets `wasmos run` take a CID for its file.  The
  * store is $WASMOS_HOME (default $HOME/.local/share/wasmos).  Exit statuses are in
@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "cid.h"
+#include "dag.h"
 #include "engine.h"
 #include "store.h"
 
@@ -45,10 +46,13 @@ static int exit_status(int code)
 
 static const char STORE_HELP[] =
 	"The store is the folder $WASMOS_HOME/blocks (WASMOS_HOME defaults to\n"
-	"$HOME/.local/share/wasmos), one file per block, named by the CID of its bytes:\n"
-	"CIDv1, raw, sha2-256, base32 (bafkrei...), the CID `ipfs add --cid-version 1\n"
-	"--raw-leaves` gives a file of one block.  Blocks are checked against their CID\n"
-	"each time they are read; a block changed on disk is refused.\n";
+	"$HOME/.local/share/wasmos), one file per block, named by the CID of its bytes.\n"
+	"A file up to 1 MiB is one raw block (CIDv1, raw, sha2-256, base32: bafkrei...);\n"
+	"a larger one is a UnixFS DAG of 1 MiB raw leaves under dag-pb nodes, named by\n"
+	"its root (bafybei...).  Both are the CIDs IPFS (Helia, or `ipfs add\n"
+	"--cid-version 1 --raw-leaves --chunker size-1048576`) gives the same bytes.\n"
+	"Blocks are checked against their CID each time they are read; a block changed\n"
+	"on disk is refused.\n";
 
 /* ---- add ------------------------------------------------------------------------------- */
 
@@ -147,7 +151,7 @@ int hosted_cmd_store_add(int argc, char **argv)
 		}
 		if (!raw && check_module(file, bytes, len) < 0) {
 			rc = HOSTED_EXIT_ERROR;
-		} else if (hosted_store_put(&st, bytes, len, cid, &err) < 0) {
+		} else if (hosted_dag_add(&st, bytes, len, cid, &err) < 0) {
 			fprintf(stderr, "wasmos add: %s: %s\n", file, err.msg);
 			rc = HOSTED_EXIT_ERROR;
 		} else {
@@ -233,12 +237,13 @@ static void cat_usage(FILE *f, bool full)
 	}
 	fprintf(f,
 		"\n"
-		"Writes the bytes of each block to stdout, after checking that they hash to\n"
-		"the CID.  Nothing of a block that fails the check is written.\n"
+		"Writes the bytes of each file to stdout, after checking every block against\n"
+		"its CID (a raw CID is one block; a dag-pb CID the root of a file of several).\n"
+		"Nothing of a file that fails a check is written.\n"
 		"\n"
 		"%s"
 		"\n"
-		"Exit status: 0 written, 1 unknown CID, corrupt block or I/O error, 64 bad\n"
+		"Exit status: 0 written, 1 unknown CID, missing or corrupt block, I/O error, 64 bad\n"
 		"usage or a malformed CID.\n",
 		STORE_HELP);
 }
@@ -266,7 +271,7 @@ int hosted_cmd_store_cat(int argc, char **argv)
 		uint8_t *bytes;
 		size_t len;
 
-		if (hosted_store_get(&st, argv[i], strlen(argv[i]), &bytes, &len, &err) < 0) {
+		if (hosted_dag_read(&st, argv[i], strlen(argv[i]), &bytes, &len, &err) < 0) {
 			fprintf(stderr, "wasmos cat: %s\n", err.msg);
 			if (rc == HOSTED_EXIT_OK)
 				rc = exit_status(err.code);
@@ -293,12 +298,13 @@ int hosted_cmd_store_cat(int argc, char **argv)
 int hosted_cmd_cid_arg(const char *cmd, const char *arg)
 {
 	uint8_t digest[WOS_SHA256_SIZE];
+	uint64_t codec;
 	struct stat sb;
-	int code = wos_cid_parse(arg, strlen(arg), digest);
+	int code = wos_cid_parse_file(arg, strlen(arg), &codec, digest);
 	if (code == WOS_CID_OK) return 1;
 	/* A path, unless nothing is there and it decodes as a CID of another kind: then
 	 * say why that CID is not one we run. */
-	bool cid_like = code == WOS_CID_ERR_V0 || code == WOS_CID_ERR_VERSION || code == WOS_CID_ERR_CODEC ||
+	bool cid_like = code == WOS_CID_ERR_VERSION || code == WOS_CID_ERR_NOT_FILE ||
 			code == WOS_CID_ERR_HASH || code == WOS_CID_ERR_DIGEST_SIZE;
 	if (cid_like && stat(arg, &sb) < 0 && errno == ENOENT) {
 		fprintf(stderr, "wasmos %s: %s: no such file, and not a CID wasmos accepts: %s\n", cmd, arg,
@@ -318,7 +324,7 @@ int hosted_cmd_store_fetch(const char *cmd, const char *arg, uint8_t **bytes, si
 		fprintf(stderr, "wasmos %s: %s\n", cmd, err.msg);
 		return -1;
 	}
-	code = hosted_store_get(&st, arg, strlen(arg), bytes, len, &err);
+	code = hosted_dag_read(&st, arg, strlen(arg), bytes, len, &err);
 	hosted_store_close(&st);
 	if (code < 0) {
 		fprintf(stderr, "wasmos %s: %s\n", cmd, err.msg);

@@ -1,6 +1,8 @@
 /* loader.c: the native `loader` handler: programs from the local content store
  * (store.h), named by CID, and from the network (fetch.h) when the store lacks one
- * and a source is configured (hosted_loader_configure).
+ * and a source is configured (hosted_loader_configure).  A raw CID's answer is the
+ * block; a dag-pb CID's is a CAR of every block of the file (hosted/dag.h), which the
+ * kernel checks and joins (the fetcher gets raw blocks only, so far).
  *
  * The store checks a block against its CID as it reads it, and the kernel checks the
  * bytes again before it instantiates them (kernel/load.c): defence in depth, since
@@ -12,6 +14,7 @@
  * with an error after a line on stderr that names the CID and why.
  */
 #include "control.h"
+#include "dag.h"
 #include "fetch.h"
 #include "store.h"
 
@@ -51,6 +54,7 @@ static int errno_of_store(int code)
 	case HOSTED_STORE_ERR_CID: return ERRNO_INVAL;
 	case HOSTED_STORE_ERR_NOTFOUND: return ERRNO_NOENT;
 	case HOSTED_STORE_ERR_NOMEM: return ERRNO_NOMEM;
+	case HOSTED_STORE_ERR_TOOBIG: return ERRNO_2BIG;
 	default: return ERRNO_IO;
 	}
 }
@@ -70,9 +74,13 @@ static int answer_from_store(hosted_loader *l, kern_state *k, uint64_t id, const
 		}
 		l->open = true;
 	}
-	uint8_t *bytes = NULL;
+	uint8_t *bytes = NULL, digest[WOS_SHA256_SIZE];
+	uint64_t codec = WOS_CODEC_RAW;
 	size_t len = 0;
-	int rc = hosted_store_get(&l->store, cid, cid_len, &bytes, &len, &err);
+	/* a dag-pb CID names a file of several blocks: the answer is a CAR of them all */
+	(void)wos_cid_parse_file(cid, cid_len, &codec, digest);
+	int rc = codec == WOS_CODEC_DAG_PB ? hosted_dag_car(&l->store, cid, cid_len, &bytes, &len, &err)
+					   : hosted_store_get(&l->store, cid, cid_len, &bytes, &len, &err);
 	if (rc != 0) {
 		/* not found and not a CID are the caller's to report; a corrupt block, an I/O
 		 * error are worth a line here */
@@ -141,7 +149,10 @@ static void loader_message(void *ud, kern_state *k, const kern_delivery *d)
 	const char *cid = (const char *)m.cid;
 	uint8_t digest[WOS_SHA256_SIZE];
 	char canon[WOS_CID_MAX];
-	bool may_fetch = l->fetch && hosted_fetch_has_sources(l->fetch);
+	uint64_t codec = WOS_CODEC_RAW;
+	(void)wos_cid_parse_file(cid, m.cid_len, &codec, digest);
+	/* the fetcher gets raw blocks; a dag-pb file comes from the store only, so far */
+	bool may_fetch = l->fetch && hosted_fetch_has_sources(l->fetch) && codec == WOS_CODEC_RAW;
 	if (answer_from_store(l, k, d->id, cid, m.cid_len, may_fetch) == 0) return;
 	/* the store parsed it: a CID */
 	if (wos_cid_parse(cid, m.cid_len, digest) != WOS_CID_OK) {

@@ -1,4 +1,6 @@
 /* store.c: the local content store, a folder of blocks named by CID (see store.h).
+ * Blocks are raw (bafkrei...) or dag-pb nodes of files (bafybei...): dag.c makes and
+ * reads files of several blocks on top of this.
  *
  * Invariants: a file in blocks/ whose name is a CID holds bytes written whole (they
  * were renamed into place after an fsync); its bytes hash to its name unless something
@@ -34,6 +36,8 @@ const char *hosted_store_error_text(int code)
 	case HOSTED_STORE_ERR_CORRUPT: return "corrupt block";
 	case HOSTED_STORE_ERR_NOMEM: return "out of memory";
 	case HOSTED_STORE_ERR_NOHOME: return "no home folder";
+	case HOSTED_STORE_ERR_DAG: return "not a file the store can read";
+	case HOSTED_STORE_ERR_TOOBIG: return "file too large";
 	default: return "unknown store error";
 	}
 }
@@ -140,10 +144,18 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 int hosted_store_put(hosted_store *st, const void *bytes, size_t len, char cid[WOS_CID_MAX],
 		     hosted_store_error *err)
 {
+	return hosted_store_put_block(st, WOS_CODEC_RAW, bytes, len, cid, err);
+}
+
+int hosted_store_put_block(hosted_store *st, uint64_t codec, const void *bytes, size_t len,
+			   char cid[WOS_CID_MAX], hosted_store_error *err)
+{
+	uint8_t digest[WOS_SHA256_SIZE];
 	char *tmp, *path = NULL;
 	int fd, e, rc;
 
-	wos_cid_of(bytes, len, cid);
+	wos_sha256(bytes, len, digest);
+	wos_cid_format_file(codec, digest, cid);
 	if (!(tmp = join(st->blocks, TEMP_NAME, "")) || !(path = join(st->blocks, "/", cid))) {
 		rc = fail(err, HOSTED_STORE_ERR_NOMEM, "out of memory");
 		goto out_free_paths;
@@ -189,17 +201,18 @@ out_free_paths:
 int hosted_store_get(hosted_store *st, const char *cid, size_t cid_len, uint8_t **bytes, size_t *len,
 		     hosted_store_error *err)
 {
-	uint8_t digest[WOS_SHA256_SIZE], *buf;
+	uint8_t digest[WOS_SHA256_SIZE], found_digest[WOS_SHA256_SIZE], *buf;
 	char name[WOS_CID_MAX], found[WOS_CID_MAX], *path;
+	uint64_t codec;
 	size_t n;
 	int code, e;
 
-	if ((code = wos_cid_parse(cid, cid_len, digest)) != WOS_CID_OK)
+	if ((code = wos_cid_parse_file(cid, cid_len, &codec, digest)) != WOS_CID_OK)
 		return fail(err, HOSTED_STORE_ERR_CID, "'%.*s' is not a CID: %s", (int)(cid_len > 200 ? 200 : cid_len),
 			    cid, wos_cid_error_text(code));
-	/* The canonical text of the digest, not the caller's: the parser is strict, so
-	 * they are equal, and a path is built only from characters we wrote. */
-	wos_cid_from_digest(digest, name);
+	/* The canonical CIDv1 text, not the caller's (which may be a CIDv0): a path is
+	 * built only from characters we wrote. */
+	wos_cid_format_file(codec, digest, name);
 	if (!(path = join(st->blocks, "/", name)))
 		return fail(err, HOSTED_STORE_ERR_NOMEM, "out of memory");
 	if (hosted_file_read(path, &buf, &n) < 0) {
@@ -214,7 +227,8 @@ int hosted_store_get(hosted_store *st, const char *cid, size_t cid_len, uint8_t 
 		return code;
 	}
 	if (wos_cid_verify(buf, n, digest) != WOS_CID_OK) {
-		wos_cid_of(buf, n, found);
+		wos_sha256(buf, n, found_digest);
+		wos_cid_format_file(codec, found_digest, found);
 		code = fail(err, HOSTED_STORE_ERR_CORRUPT,
 			    "corrupt block: %s should have CID %s, but its %zu bytes have CID %s", path, name, n,
 			    found);
@@ -241,6 +255,7 @@ static int by_cid(const void *a, const void *b)
 int hosted_store_list(hosted_store *st, hosted_store_list_fn fn, void *ud, hosted_store_error *err)
 {
 	uint8_t digest[WOS_SHA256_SIZE];
+	uint64_t codec;
 	entry *list = NULL, *bigger;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
@@ -254,7 +269,7 @@ int hosted_store_list(hosted_store *st, hosted_store_list_fn fn, void *ud, hoste
 	}
 	for (errno = 0; (de = readdir(d)); errno = 0) {
 		size_t nlen = strlen(de->d_name);
-		if (nlen != WOS_CID_LEN || wos_cid_parse(de->d_name, nlen, digest) != WOS_CID_OK)
+		if (nlen != WOS_CID_LEN || wos_cid_parse_file(de->d_name, nlen, &codec, digest) != WOS_CID_OK)
 			continue;
 		if (fstatat(dirfd(d), de->d_name, &sb, 0) < 0 || !S_ISREG(sb.st_mode))
 			continue;

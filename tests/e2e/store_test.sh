@@ -6,13 +6,16 @@
 # Each test runs with a fresh temporary WASMOS_HOME, prints its name and ok or FAIL
 # (with what it saw), and the script ends with "N passed, N failed"; it exits 1 when
 # a test failed.  The expected CID of the test module was computed apart from wasmos
-# (sha256sum, and Python's base64.b32encode over 01 55 12 20 + digest).
+# (sha256sum, and Python's base64.b32encode over 01 55 12 20 + digest).  Files over
+# 1 MiB (a module padded with a custom section; hello from `make programs`) become
+# UnixFS DAGs; tests/ipfs/unixfs_test.sh checks their CIDs against Helia's.
 # Checks read "[ A ] && [ B ] || fail ...": fail runs when either is false, as meant.
 # shellcheck disable=SC2015
 set -uo pipefail
 
 WASMOS=${1:?usage: store_test.sh path/to/wasmos}
 case $WASMOS in /*) ;; *) WASMOS=$PWD/$WASMOS ;; esac
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 
 TOP=$(mktemp -d)
 trap 'chmod -R u+w "$TOP" 2>/dev/null; rm -rf "$TOP"' EXIT
@@ -65,6 +68,34 @@ run_test() {
 		echo "$1 FAIL"
 		failed=$((failed + 1))
 	fi
+}
+
+# Writes v as an unsigned LEB128 varint.
+leb() {
+	local v=$1 b
+	while :; do
+		b=$((v & 127))
+		v=$((v >> 7))
+		if [ "$v" -gt 0 ]; then
+			printf "\\x$(printf %02x $((b | 128)))"
+		else
+			printf "\\x$(printf %02x "$b")"
+			return
+		fi
+	done
+}
+
+# Writes OUT: the module IN with a custom section "pad" of 1.5 MiB after it, so that
+# it takes two 1 MiB blocks: a valid module that does the same.
+pad_module() {
+	local in=$1 out=$2 n=$((1536 * 1024))
+	cp "$in" "$out"
+	{
+		printf '\x00'
+		leb $((n + 4))
+		printf '\x03pad'
+		head -c "$n" /dev/zero | tr '\0' 'w'
+	} >>"$out"
 }
 
 # ---- tests ------------------------------------------------------------------------------
@@ -174,16 +205,17 @@ test_corrupt_block_names_the_cid_its_bytes_have() {
 test_bad_cid_is_refused() {
 	local bad
 	for bad in bafkreiXYZ "bafkreihwd7lc6v6ecju4hqr7gyhov4ijbmo3tq4gkeigm5gurpdf3ouix" \
-		bafybeihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku \
-		QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH "../../etc/passwd"; do
+		bafyreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku \
+		QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1Aw0H "../../etc/passwd"; do
 		wasmos cat "$bad"
 		[ "$RC" -eq 64 ] && [ -z "$OUT" ] && [[ $ERR == *"is not a CID"* ]] ||
 			fail "cat '$bad' should be refused as malformed" || return 1
 	done
-	wasmos cat bafybeihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku
-	[[ $ERR == *"codec is not raw"* ]] || fail "want the reason for a dag-pb CID" || return 1
-	wasmos run --invoke add bafybeihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku
-	[ "$RC" -eq 1 ] && [[ $ERR == *"codec is not raw"* ]] || fail "run of a dag-pb CID"
+	# dag-cbor (bafyrei...) names no file
+	wasmos cat bafyreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku
+	[[ $ERR == *"neither raw (0x55) nor dag-pb (0x70)"* ]] || fail "want the reason for a dag-cbor CID" || return 1
+	wasmos run --invoke add bafyreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku
+	[ "$RC" -eq 1 ] && [[ $ERR == *"neither raw (0x55) nor dag-pb (0x70)"* ]] || fail "run of a dag-cbor CID"
 }
 
 test_unknown_cid_is_an_error() {
@@ -191,7 +223,10 @@ test_unknown_cid_is_an_error() {
 	wasmos cat "$cid"
 	[ "$RC" -eq 1 ] && [[ $ERR == *"$cid: not in the store"* ]] || fail "want 'not in the store'" || return 1
 	wasmos run --invoke add "$cid" 1 2
-	[ "$RC" -eq 1 ] && [[ $ERR == *"$cid: not in the store"* ]] || fail "run: want 'not in the store'"
+	[ "$RC" -eq 1 ] && [[ $ERR == *"$cid: not in the store"* ]] || fail "run: want 'not in the store'" || return 1
+	# a dag-pb root, given as CIDv0 too, is looked up by its CIDv1 name
+	wasmos cat QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH
+	[ "$RC" -eq 1 ] && [[ $ERR == *"bafybei"*"not in the store"* ]] || fail "CIDv0: want 'not in the store'"
 }
 
 test_add_refuses_a_file_that_is_not_a_module() {
@@ -235,6 +270,48 @@ test_help_and_usage() {
 	[ "$RC" -eq 64 ] || fail "ls with an argument should be a usage error" || return 1
 	wasmos add --frobnicate add.wasm
 	[ "$RC" -eq 64 ] || fail "unknown option"
+}
+
+# ---- files of several blocks --------------------------------------------------------------
+
+test_large_module_is_stored_as_a_dag_pb_file() {
+	pad_module add.wasm big.wasm
+	wasmos add big.wasm
+	[ "$RC" -eq 0 ] && [[ $OUT == bafybei*"  big.wasm" ]] || fail "want a bafybei... CID" || return 1
+	local cid=${OUT%% *} size
+	size=$(stat -c %s big.wasm)
+	# the root and two raw leaves: 1 MiB and the rest
+	wasmos ls
+	[ "$(echo "$OUT" | wc -l)" -eq 3 ] && [[ $OUT == *"$cid  "* ]] &&
+		[[ $OUT == *"  1048576"* ]] && [[ $OUT == *"  $((size - 1048576))"* ]] || fail "ls: want root and 2 leaves" || return 1
+	"$WASMOS" cat "$cid" >back.wasm 2>"$T/err" && cmp -s big.wasm back.wasm || fail "cat gave other bytes" || return 1
+	wasmos run --invoke add "$cid" 2 3
+	[ "$RC" -eq 0 ] && [ "$OUT" = "5" ] || fail "run --invoke by the root CID: want 5"
+}
+
+test_large_program_runs_by_its_root_cid() {
+	# hello has a _start: `wasmos run CID` spawns it through the kernel's loader, which
+	# gets a CAR of its blocks and checks each one
+	pad_module "$ROOT/build/programs/hello.wasm" hello.wasm
+	wasmos add hello.wasm
+	local cid=${OUT%% *}
+	[[ $cid == bafybei* ]] || fail "want a bafybei... CID" || return 1
+	wasmos run "$cid"
+	[ "$RC" -eq 0 ] && [[ $OUT == *"hello from wasmos"* ]] || fail "want hello's greeting"
+}
+
+test_large_module_with_a_changed_leaf_is_refused_naming_it() {
+	pad_module add.wasm big.wasm
+	wasmos add big.wasm
+	local cid=${OUT%% *} leaf
+	leaf=$(cd "$WASMOS_HOME/blocks" && ls bafkrei* | head -n 1)
+	chmod u+w "$WASMOS_HOME/blocks/$leaf"
+	printf 'X' | dd of="$WASMOS_HOME/blocks/$leaf" bs=1 seek=100 conv=notrunc 2>/dev/null
+	wasmos cat "$cid"
+	[ "$RC" -eq 1 ] && [ -z "$OUT" ] && [[ $ERR == *"should have CID $leaf"* ]] ||
+		fail "cat: want the changed leaf named" || return 1
+	wasmos run --invoke add "$cid" 2 3
+	[ "$RC" -eq 1 ] && [[ $ERR == *"should have CID $leaf"* ]] || fail "run: want the changed leaf named"
 }
 
 test_default_home_is_under_home() {
