@@ -227,9 +227,8 @@ bench: all build/bench/ipc/ipc_bench build/bench/ipc/ping.wasm build/bench/ipc/p
 	$(Q)build/bench/ipc/ipc_bench build/bench/ipc/ping.wasm build/bench/ipc/pong.wasm \
 		build/programs/hello.wasm build/release/wasmos
 	$(Q)bash bench/metal_boot.sh
-# bench/metal_boot.sh: the metal kernel's boot time per boot path (a UEFI image is
-# timed when one is built).
-bench: build/metal/wasmos.elf build/metal/wasmos.iso
+# bench/metal_boot.sh: the metal kernel's boot time per boot path.
+bench: build/metal/wasmos.elf build/metal/wasmos.iso build/metal/wasmos-uefi.img
 
 # IPC: two import-only programs ping-pong through one kernel (bench/ipc/).
 build/bench/ipc/%.wasm: bench/ipc/%.c bench/ipc/ipc_wasm.h build/gen/ifc_all.h | $(SETUP)

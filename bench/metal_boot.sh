@@ -8,7 +8,7 @@
 #   -kernel       QEMU loads build/metal/wasmos.elf by multiboot1 (SeaBIOS)
 #   GRUB SeaBIOS  build/metal/wasmos.iso from a CD, multiboot2
 #   GRUB OVMF     the same ISO under UEFI firmware
-#   UEFI app      build/metal/wasmos-uefi.img (our own loader, `make uefi`), when built
+#   UEFI app      build/metal/wasmos-uefi.img (our own loader, `make uefi`) under OVMF
 # QEMU runs under TCG (KVM is broken on our machines), so these are emulated times:
 # the firmware dominates the GRUB and UEFI paths.  It only reports: no thresholds.  A
 # path whose image is missing shows "unavailable"; one that is there but does not boot
