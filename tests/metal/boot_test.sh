@@ -185,6 +185,14 @@ if [ "$uefi_app" -eq 1 ]; then
 	# frame allocator over the memory map tag converted from the EFI map.
 	metal/mkuefi.sh "$efi" "$kernel" "$variant" "test=heap" && drive "$variant"
 	boot "test=heap" 33 "command line 'test=heap'" "wasmos: heap ok"
+	# Load options win over CMDLINE.TXT: with no BOOTX64.EFI, OVMF runs its shell, whose
+	# startup.nsh starts the loader with a command line (program name first).
+	cp "$img" "$variant" && mren -i "$variant" ::/EFI/BOOT/BOOTX64.EFI ::/EFI/BOOT/LOADER.EFI &&
+		printf 'fs0:\\EFI\\BOOT\\LOADER.EFI test=heap\r\n' | mcopy -i "$variant" - ::/startup.nsh &&
+		printf 'run=sleep\n' | mcopy -i "$variant" - ::/EFI/BOOT/CMDLINE.TXT &&
+		drive "$variant"
+	boot "test=heap (from the UEFI shell)" 33 \
+		"command line 'fs0:\EFI\BOOT\LOADER.EFI test=heap'" "wasmos: heap ok"
 	# BUNDLE.CAR goes to the kernel as a module (tag 3) and replaces the embedded
 	# bundle: one of sleep.wasm alone, packed by the hosted `wasmos pack`.
 	wasmos=$(dirname "$img")/../release/wasmos
