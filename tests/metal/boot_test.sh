@@ -337,11 +337,12 @@ wait_serial() { # marker: until serial shows it, at most 30 s
 		sleep 0.1
 	done
 }
-typed() { # how (monitor|serial), program, then what to write once it says it is ready
+typed() { # how (monitor|serial|qmp), program, then what to write once it says it is ready
 	local how=$1 prog=$2 keys=$3 rc
 	: >"$out"
 	local io=(-serial "file:$out" -monitor stdio)
 	[ "$how" = serial ] && io=(-serial stdio -monitor none)
+	[ "$how" = qmp ] && io=(-serial "file:$out" -qmp stdio -monitor none)
 	{ wait_serial "$prog: ready"; printf '%b' "$keys"; wait_serial "$prog exited"; } |
 		timeout 60 qemu-system-x86_64 -accel tcg -display none -no-reboot -nic none \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$elf" -append "run=$prog" \
@@ -389,6 +390,16 @@ done <<'EVENTS'
 EVENTS
 grep -c "^keys: 0x" "$out" | grep -qx 20
 check "keys prints 20 events, one per press and release" $?
+
+# A held key: the keyboard sends its make code again without a break between, which
+# QMP's input-send-event does with a second "down"; keyboard.c reports a repeat.
+qmp_key() { # qcode, true (down) or false (up): one QMP command
+	printf '{"execute":"input-send-event","arguments":{"events":[{"type":"key","data":{"down":%s,"key":{"type":"qcode","data":"%s"}}}]}}\n' "$2" "$1"
+}
+typed qmp keys "$(printf '{"execute":"qmp_capabilities"}\n'; qmp_key a true; qmp_key a true; qmp_key a true
+	qmp_key a false; qmp_key esc true; qmp_key esc false)"
+[ "$(grep "^keys: 0x04" "$out" | tr '\n' '|')" = "keys: 0x04 down mods 0x0000 text 'a'|keys: 0x04 repeat mods 0x0000 text 'a'|keys: 0x04 repeat mods 0x0000 text 'a'|keys: 0x04 up mods 0x0000|" ]
+check "a held key is down, repeat, repeat, up" $?
 [ "$fail" -eq 0 ] || { echo "--- serial:"; cat "$out"; echo "---"; }
 
 # The boot bundle (metal/bundle.c): the kernel image carries system/metal.sys and its
