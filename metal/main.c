@@ -10,7 +10,8 @@
  * "loopframe" fault with a broken frame-pointer chain.  "run=NAME" runs another
  * embedded program (metal/progs_wasm.S) instead of hello, and "run-cid=CID" the
  * program of that CID from the boot bundle (bundle.c), through kern_spawn_cid and
- * the loader native (loader.c).
+ * the loader native (loader.c).  "system" boots the bundle's system file through the
+ * kernel core (kern_system_boot), as `wasmos boot` does on Linux.
  */
 #include "metal.h"
 #include "kernel.h"
@@ -19,6 +20,8 @@
 #include "ifc_keyboard.h"
 #include "ifc_framebuffer.h"
 #include "cid.h"
+#include "system.h"
+#include "ifc_stdin.h"
 
 extern const uint8_t metal_hello_wasm[], metal_hello_wasm_end[];
 extern const uint8_t metal_sleep_wasm[], metal_sleep_wasm_end[];
@@ -135,10 +138,38 @@ static void test_heap(void)
 	metal_serial_puts("wasmos: heap ok\n");
 }
 
-/* Runs an embedded program through the kernel core until it ends: whenever nothing
- * is ready, the CPU halts until the next timer tick and the sleepers whose deadline
- * passed are answered.  It must end with status 0, and freeing the kernel must free
- * every block. */
+/* A kernel with every native handler metal has. */
+static void start_kernel(struct metal_sys *sys)
+{
+	kern_config cfg = {
+		.alloc = { metal_heap_alloc, NULL },
+		.plat = &metal_platform,
+		.plat_ud = sys,
+	};
+	sys->k = kern_new(&cfg);
+	if (!sys->k || metal_natives_init(sys) != 0 || metal_rtc_register(sys->k) != 0 ||
+	    metal_pci_register(sys->k) != 0 || metal_framebuffer_register(sys->k) != 0 ||
+	    metal_stdin_init(sys) != 0 || metal_keyboard_init(sys) != 0 ||
+	    metal_loader_register(sys->k) != 0 || kern_process_register(sys->k, NULL) != 0 ||
+	    kern_debug_register(sys->k) != 0)
+		metal_panic("kernel: out of memory at start");
+}
+
+/* Whether a native handler holds a message that an interrupt may answer.  Polling
+ * may answer one, and so make a process ready: ask kern_has_ready after this. */
+static int natives_waiting(struct metal_sys *sys)
+{
+	return sys->nsleepers + metal_stdin_poll() + metal_keyboard_poll() != 0;
+}
+
+/* Answers what the last interrupts brought. */
+static void natives_wake(struct metal_sys *sys)
+{
+	metal_natives_wake(sys);
+	metal_keyboard_poll();
+	metal_stdin_poll();
+}
+
 /* How the program of "run-cid=" started (kern_spawn_cid): a failure ends the boot. */
 static void spawned(kern_state *k, void *ud, int rc, uint64_t pid, const char *why)
 {
@@ -153,22 +184,17 @@ static void spawned(kern_state *k, void *ud, int rc, uint64_t pid, const char *w
 	s->main_pid = pid;
 }
 
-/* Runs prog, or with cid the program of that CID from the boot bundle. */
+/* Runs prog, or with cid the program of that CID from the boot bundle, through the kernel core until it ends: whenever nothing
+ * is ready, the CPU halts until the next timer tick and the sleepers whose deadline
+ * passed are answered.  It must end with status 0, and freeing the kernel must free
+ * every block. */
 static void run_program(const struct program *prog, const char *cid)
 {
 	static struct metal_sys sys;
-	kern_config cfg = {
-		.alloc = { metal_heap_alloc, NULL },
-		.plat = &metal_platform,
-		.plat_ud = &sys,
-	};
-	sys.k = kern_new(&cfg);
-	if (!sys.k || metal_natives_init(&sys) != 0 || metal_rtc_register(sys.k) != 0 ||
-	    metal_pci_register(sys.k) != 0 || metal_framebuffer_register(sys.k) != 0)
-		metal_panic("kernel: out of memory at start");
-	if (metal_stdin_init(&sys) != 0 || metal_keyboard_init(&sys) != 0 ||
-	    metal_loader_register(sys.k) != 0)
-		metal_panic("kernel: out of memory at start");
+	start_kernel(&sys);
+	/* One console, and the program run from the boot line is its user: the same
+	 * grant hosted's "run" gives its program. */
+	kern_grant_default(sys.k, ifc_stdin_id);
 	const char *name = cid ? cid : prog->name, *argv[] = { name };
 	kern_spawn_args a = {
 		.name = name,
@@ -200,12 +226,11 @@ static void run_program(const struct program *prog, const char *cid)
 			kern_run_ready(sys.k);
 		if (sys.main_done)
 			break;
-		if (sys.nsleepers == 0 && metal_stdin_poll() + metal_keyboard_poll() == 0)
+		if (!natives_waiting(&sys) && !kern_has_ready(sys.k))
 			metal_panic("the program waits for an event metal cannot give yet");
-		metal_timer_wait();
-		metal_natives_wake(&sys);
-		metal_keyboard_poll();
-		metal_stdin_poll();
+		if (!kern_has_ready(sys.k))
+			metal_timer_wait();
+		natives_wake(&sys);
 	}
 	metal_serial_puts("wasmos: ");
 	metal_serial_puts(name);
@@ -216,6 +241,71 @@ static void run_program(const struct program *prog, const char *cid)
 	if (metal_heap_live() != 0)
 		metal_panic("kernel: heap blocks live after kern_free");
 	if (sys.main_exit != 0)
+		metal_exit(METAL_EXIT_FAIL);
+}
+
+static void say(void *ud, int level, const char *line)
+{
+	(void)ud;
+	(void)level;
+	metal_serial_puts("wasmos: system: ");
+	metal_serial_puts(line);
+	metal_serial_puts("\n");
+}
+
+/* Boots the system file of the boot bundle (bundle.c) through the kernel core
+ * (kern_system_boot: the same parser and supervisor as `wasmos boot`), with programs
+ * by CID from the bundle, until it ends: an essential program ended (its exit code),
+ * every program did (0), or it failed or stalled (every process waits for something
+ * no interrupt can bring). */
+static void run_system(void)
+{
+	static struct metal_sys sys;
+	start_kernel(&sys);
+	size_t len;
+	const char *text = metal_bundle_system(&len);
+	kern_system_hooks hooks = { .say = say, .ud = &sys };
+	kern_system *s;
+	char err[256];
+	if (kern_system_boot(sys.k, "system", text, len, &hooks, &s, err, sizeof err) != 0) {
+		metal_serial_puts("wasmos: ");
+		metal_serial_puts(err);
+		metal_serial_puts("\n");
+		metal_exit(METAL_EXIT_FAIL);
+	}
+	int st = kern_system_step(s);
+	while (st < KERN_SYSTEM_ENDED) {
+		while (kern_has_ready(sys.k) && st < KERN_SYSTEM_ENDED) {
+			kern_run_ready(sys.k);
+			st = kern_system_step(s);
+		}
+		if (st >= KERN_SYSTEM_ENDED)
+			break;
+		if (!natives_waiting(&sys) && !kern_has_ready(sys.k)) {
+			st = kern_system_stalled(s);
+			break;
+		}
+		if (!kern_has_ready(sys.k))
+			metal_timer_wait();
+		natives_wake(&sys);
+		st = kern_system_step(s);
+	}
+	int code = st == KERN_SYSTEM_ENDED ? kern_system_exit_code(s) : 1;
+	metal_serial_puts("wasmos: system ");
+	if (st == KERN_SYSTEM_ENDED) {
+		metal_serial_puts("ended with status ");
+		metal_serial_dec((uint64_t)(int64_t)code);
+	} else {
+		metal_serial_puts("failed: ");
+		metal_serial_puts(st == KERN_SYSTEM_FAILED ? kern_system_why(s)
+							   : "every program waits for something nothing can bring");
+	}
+	metal_serial_puts("\n");
+	kern_system_free(s);
+	kern_free(sys.k);
+	if (metal_heap_live() != 0)
+		metal_panic("kernel: heap blocks live after kern_free");
+	if (code != 0)
 		metal_exit(METAL_EXIT_FAIL);
 }
 
@@ -267,7 +357,10 @@ static _Noreturn void kernel_main(void)
 			if (has_word(cmdline, programs[i].word))
 				p = &programs[i];
 		char cid[WOS_CID_MAX];
-		run_program(p, word_value(cmdline, "run-cid=", cid, sizeof cid));
+		if (has_word(cmdline, "system"))
+			run_system();
+		else
+			run_program(p, word_value(cmdline, "run-cid=", cid, sizeof cid));
 	}
 	/* "hold": stay up, so that tests/metal/screen_test.c can take a screendump (it
 	 * then quits QEMU).  For 30 s only: a QEMU whose test was killed still ends. */

@@ -98,10 +98,5 @@ int metal_stdin_init(struct metal_sys *s)
 {
 	sys = s;
 	nreads = nreadies = 0;
-	if (kern_native_register(s->k, ifc_stdin_id, &stdin_ops, s))
-		return -1;
-	/* One console, and the program run from the boot line is its user: the same
-	 * grant hosted's "run" gives its program. */
-	kern_grant_default(s->k, ifc_stdin_id);
-	return 0;
+	return kern_native_register(s->k, ifc_stdin_id, &stdin_ops, s) ? -1 : 0;
 }

@@ -340,15 +340,15 @@ wait_serial() { # marker: until serial shows it, at most 30 s
 typed() { # how (monitor|serial|qmp), program, then what to write once it says it is ready
 	local how=$1 prog=$2 keys=$3 rc
 	: >"$out"
-	local io=(-serial "file:$out" -monitor stdio)
-	[ "$how" = serial ] && io=(-serial stdio -monitor none)
+	# Serial on stdout goes straight to $out, which the writer watches.
+	local io=(-serial "file:$out" -monitor stdio) log=$out.stdout
+	[ "$how" = serial ] && io=(-serial stdio -monitor none) log=$out
 	[ "$how" = qmp ] && io=(-serial "file:$out" -qmp stdio -monitor none)
 	{ wait_serial "$prog: ready"; printf '%b' "$keys"; wait_serial "$prog exited"; } |
 		timeout 60 qemu-system-x86_64 -accel tcg -display none -no-reboot -nic none \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$elf" -append "run=$prog" \
-		"${io[@]}" >"$out.stdout" 2>/dev/null
+		"${io[@]}" >>"$log" 2>/dev/null
 	rc=$?
-	[ "$how" = serial ] && cat "$out.stdout" >>"$out"
 	rm -f "$out.stdout"
 	[ "$rc" -eq 33 ]
 	check "run=$prog typed through $how exits with status 33 (got $rc)" $?
@@ -410,7 +410,9 @@ check "a held key is down, repeat, repeat, up" $?
 # that is no CAR, stops the boot before any program runs.
 wasmos=$(dirname "$elf")/../release/wasmos
 printf 'program sleep %s\n' "$PWD/build/programs/metal/sleep.wasm" >"$cars/sleep.sys"
-hello_cid=$("$wasmos" pack system/metal.sys -o "$cars/metal.car" | awk '$2 == "hello" { print $1 }')
+"$wasmos" pack system/metal.sys -o "$cars/metal.car" >"$cars/metal.cids"
+hello_cid=$(awk '$2 == "hello" { print $1 }' "$cars/metal.cids")
+client_cid=$(awk '$2 == "kv-client" { print $1 }' "$cars/metal.cids")
 sleep_cid=$("$wasmos" pack "$cars/sleep.sys" -o "$cars/sleep.car" | awk '$2 == "sleep" { print $1 }')
 [ -n "$hello_cid" ] && [ -n "$sleep_cid" ]
 check "wasmos pack makes the test bundles" $?
@@ -442,6 +444,54 @@ medium=(-kernel "$elf" -initrd "$cars/sleep.sys" -append "")
 boot "" 35 "wasmos: panic: bundle (module): not a CAR we read, at byte 0"
 medium=()
 
+# "system": the bundle's system file (system/metal.sys) booted by the kernel core
+# (kern_system_boot, the parser and supervisor of `wasmos boot`), every program by CID
+# through the loader native: hello, kv-server and kv-client, and the essential shell
+# on stdin.  session types commands once the shell prompts, on COM1 (serial) or as
+# keys (monitor: sendkey); "exit" ends the shell and so the system, with status 0.
+session() { # how (serial|monitor), then each command line (serial) or its keys (monitor)
+	local how=$1 line rc
+	shift
+	: >"$out"
+	# Serial on stdout goes straight to $out, which the writer watches; the monitor's
+	# output goes elsewhere.
+	local io=(-serial "file:$out" -monitor stdio) log=$out.stdout
+	[ "$how" = serial ] && io=(-serial stdio -monitor none) log=$out
+	{
+		wait_serial "wasmos> "
+		for line in "$@"; do
+			local before
+			before=$(grep -o "wasmos> " "$out" 2>/dev/null | wc -l)
+			if [ "$how" = serial ]; then printf '%s\r' "$line"; else printf '%b' "$line"; fi
+			for _ in $(seq 300); do   # the next prompt, or the end
+				[ "$(grep -o "wasmos> " "$out" | wc -l)" -gt "$before" ] && break
+				grep -qF "wasmos: system " "$out" && break
+				sleep 0.1
+			done
+		done
+		wait_serial "wasmos: system "
+	} | timeout 60 qemu-system-x86_64 -accel tcg -display none -no-reboot -nic none \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 "${medium[@]}" "${io[@]}" \
+		>>"$log" 2>/dev/null
+	rc=$?
+	rm -f "$out.stdout"
+	[ "$rc" -eq 33 ]
+	check "the system (${medium[*]}) with commands on $how exits with status 33 (got $rc)" $?
+	for m in "hello from wasmos" "kv-server: serving kv" "kv-client: all ok" \
+		"wasmos: system: essential program shell ended (exit 0)" "wasmos: system ended with status 0"; do
+		grep -qF -- "$m" "$out"
+		check "serial shows '$m'" $?
+	done
+}
+medium=(-kernel "$elf" -append system)
+session serial ps "run -a kv $client_cid" exit
+grep -Eq '^ +1 dead +0 .* hello$' "$out" && grep -Eq '^ +2 waiting .* kv$' "$out" &&
+	grep -Eq '^ +4 ready .* shell$' "$out"
+check "ps lists the system's processes" $?
+[ "$(grep -c "kv-client: all ok" "$out")" -eq 2 ]
+check "the shell ran kv-client again by its CID, from the bundle" $?
+[ "$fail" -eq 0 ] || { echo "--- serial:"; cat "$out"; echo "---"; }
+
 # GRUB from a CD under SeaBIOS, by multiboot2 (metal/mb2.c): the memory map and the
 # command line come from its tags.  The exception tests are not repeated: they test
 # the IDT, which does not depend on the loader.
@@ -466,6 +516,14 @@ if [ -n "$iso" ]; then
 			"hello from wasmos" "wasmos: $hello_cid exited with status 0"
 	else
 		check "metal/mkiso.sh builds an ISO with run-cid" 1
+	fi
+	if metal/mkiso.sh "$elf" "$tmp_iso" "system"; then
+		medium=(-cdrom "$tmp_iso")
+		session monitor "$(sendkeys p s ret)" "$(sendkeys e x i t ret)"
+		grep -Eq '^ +4 ready .* shell$' "$out"
+		check "ps, typed on the keyboard, lists the shell" $?
+	else
+		check "metal/mkiso.sh builds an ISO with system" 1
 	fi
 	if metal/mkiso.sh "$elf" "$tmp_iso" "run-cid=$sleep_cid" "$cars/sleep.car"; then
 		medium=(-cdrom "$tmp_iso")
