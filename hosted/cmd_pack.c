@@ -13,6 +13,7 @@
  * only its `program` lines change, each rewritten as `program NAME CID` with its
  * indentation (a comment after the source on that line is dropped).
  */
+#include "dag.h"
 #include "hosted.h"
 #include "store.h"
 #include "system.h"   /* kernel/: the system-file parser */
@@ -126,7 +127,9 @@ static int take_program(pack *pk, const kern_sysfile_program *g, char cid[WOS_CI
 			}
 			pk->store_open = true;
 		}
-		if (hosted_store_get(&pk->store, g->source, strlen(g->source), &bytes, &len, &err) != 0) {
+		/* a dag-pb CID names a file of several blocks: the bundle holds it joined, as
+		 * one raw block, since the metal loader serves raw blocks */
+		if (hosted_dag_read(&pk->store, g->source, strlen(g->source), &bytes, &len, &err) != 0) {
 			fprintf(stderr, "wasmos pack: %s:%d: program %s: %s%s\n", pk->file, g->line, g->name,
 				err.msg, err.code == HOSTED_STORE_ERR_NOTFOUND ? " (wasmos add it first)" : "");
 			return -1;

@@ -130,6 +130,28 @@ test_pack_takes_a_program_by_cid_from_the_store() {
 	grep -q "^$hello " check.txt || fail "the program's block is missing"
 }
 
+test_pack_takes_a_large_program_by_its_dag_pb_root() {
+	# hello with a 1.5 MiB custom section (id 0, size 1572868 = 84 80 60, name "pad"):
+	# `wasmos add` stores it as a dag-pb root over two leaves; the bundle holds it
+	# joined, as one raw block, which is what the metal loader serves
+	cp "$P/hello.wasm" big.wasm
+	{
+		printf '\x00\x84\x80\x60\x03pad'
+		head -c 1572864 /dev/zero
+	} >>big.wasm
+	wasmos add big.wasm
+	local root=${OUT%% *} raw
+	[[ $root == bafybei* ]] || fail "want a dag-pb root" || return 1
+	printf 'program h %s\n' "$root" >bycid.sys
+	wasmos pack bycid.sys -o bycid.car
+	raw=${OUT%%  h*}
+	[ "$RC" -eq 0 ] && [[ $raw == bafkrei* ]] || fail "pack by a dag-pb root: want a raw CID" || return 1
+	# car_check hashes every block against its CID
+	mkdir blocks
+	node "$CHECK" bycid.car blocks >check.txt || fail "car_check" || return 1
+	cmp -s blocks/"$raw" big.wasm || fail "the packed program differs from the file"
+}
+
 test_pack_refuses_a_cid_not_in_the_store() {
 	printf 'program h bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku\n' >bycid.sys
 	wasmos pack bycid.sys -o bycid.car
