@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bitswap.h"
 #include "http.h"
 
 #define HTTP_MAX_BODY 4096 /* small, so inputs reach the cap */
@@ -77,7 +78,98 @@ int fuzz_http_one(const uint8_t *data, size_t len)
 	return bad;
 }
 
+/* ---- bitswap ------------------------------------------------------------------------- */
+
+static const uint8_t BLOCK_A[] = "wasmos";
+static uint8_t block_b[2000];
+
+static int store_get(void *ud, const uint8_t *cid, size_t len, const uint8_t **data, size_t *dlen)
+{
+	(void)ud;
+	uint8_t want[WOS_CID_BIN_MAX];
+	size_t wl = wos_cid_make(WOS_CODEC_RAW, BLOCK_A, sizeof BLOCK_A, want);
+	if (wl == len && !memcmp(cid, want, len)) {
+		*data = BLOCK_A;
+		*dlen = sizeof BLOCK_A;
+		return 1;
+	}
+	wl = wos_cid_make(WOS_CODEC_RAW, block_b, sizeof block_b, want);
+	if (wl == len && !memcmp(cid, want, len)) {
+		*data = block_b;
+		*dlen = sizeof block_b;
+		return 1;
+	}
+	return 0;
+}
+
+typedef struct bs_state {
+	int bad, done;
+} bs_state;
+
+static int reply_check(void *ud, void *peer, const uint8_t *msg, size_t len)
+{
+	bs_state *st = ud;
+	char why[160];
+	(void)peer;
+	/* what the server writes must read back */
+	if (len > NET_BITSWAP_MAX_MESSAGE || net_bitswap_decode(msg, len, &(net_bitswap_visitor){ 0 }, NULL, why, sizeof why)) {
+		fprintf(stderr, "bitswap: the server wrote a message it cannot read (%zu bytes): %s\n", len, why);
+		st->bad = 1;
+	}
+	return 0;
+}
+
+static int client_send(void *ud, void *peer, const uint8_t *msg, size_t len)
+{
+	return reply_check(ud, peer, msg, len);
+}
+
+static void client_done(void *ud, void *want_ud, int err, const uint8_t *data, size_t len, const char *why)
+{
+	bs_state *st = ud;
+	(void)want_ud, (void)data, (void)len;
+	st->done++;
+	if (err && (!why || !why[0])) {
+		fprintf(stderr, "bitswap: a want failed (%d) without a reason\n", err);
+		st->bad = 1;
+	}
+}
+
+int fuzz_bitswap_one(const uint8_t *data, size_t len)
+{
+	bs_state st = { 0, 0 };
+	char why[160];
+	int peer = 0;
+	for (size_t i = 0; i < sizeof block_b; i++) block_b[i] = (uint8_t)i;
+	/* the server */
+	net_bitswap_server_ops sops = { store_get, NULL, reply_check };
+	why[0] = 0;
+	int rc = net_bitswap_serve(&sops, &st, &peer, data, len, why, sizeof why);
+	if (rc > 0 || (rc < 0 && !why[0])) {
+		fprintf(stderr, "bitswap: serve returned %d with reason '%s'\n", rc, why);
+		st.bad = 1;
+	}
+	/* a client that wants block A from this peer, then hears the input from it */
+	net_bitswap_client_ops cops = { client_send, client_done, NULL, NULL };
+	net_bitswap_client *c = net_bitswap_client_new(&cops, &st);
+	if (!c) return st.bad;
+	uint8_t cid[WOS_CID_BIN_MAX];
+	size_t cl = wos_cid_make(WOS_CODEC_RAW, BLOCK_A, sizeof BLOCK_A, cid);
+	net_bitswap_client_add_peer(c, &peer);
+	net_bitswap_client_want(c, cid, cl, &st, 0);
+	net_bitswap_client_received(c, &peer, data, len, 1);
+	net_bitswap_client_tick(c, 1000000);
+	/* once at most: a peer dropped for garbage leaves the want waiting for another */
+	if (st.done > 1) {
+		fprintf(stderr, "bitswap: the want ended %d times\n", st.done);
+		st.bad = 1;
+	}
+	net_bitswap_client_free(c);
+	return st.bad;
+}
+
 const fuzz_net_target fuzz_net_targets[] = {
 	{ "http", fuzz_http_one },
+	{ "bitswap", fuzz_bitswap_one },
 };
 const size_t fuzz_net_ntargets = sizeof fuzz_net_targets / sizeof fuzz_net_targets[0];

@@ -16,6 +16,10 @@
  * input, then the end of the connection; and as a gateway URL. */
 int fuzz_http_one(const uint8_t *data, size_t len);
 
+/* bitswap: the bytes as a bitswap message: decoded, taken in by a client that wants
+ * a block from the sending peer, and served from a store of two blocks. */
+int fuzz_bitswap_one(const uint8_t *data, size_t len);
+
 /* Every target above, for the replay. */
 typedef struct fuzz_net_target {
 	const char *name;
