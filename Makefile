@@ -193,10 +193,10 @@ FUZZ_SECONDS ?= 600
 FUZZ_FLAGS := -std=gnu11 -g -O1 -Iengine -Ilib -Inet -MMD -MP -fno-sanitize-recover=all
 FUZZ_SAN := address,undefined
 # load, run: the engine (targets.c); ipfs: lib/'s content formats (ipfs.c); http,
-# bitswap: net/'s parsers (net_targets.c, which names the net/ files it needs in
+# bitswap, kad: net/'s parsers (net_targets.c, which names the net/ files it needs in
 # FUZZ_NET_SRCS).
-FUZZ_NAMES := load run ipfs http bitswap
-FUZZ_NET_SRCS := net/http.c net/bitswap.c
+FUZZ_NAMES := load run ipfs http bitswap kad
+FUZZ_NET_SRCS := net/http.c net/bitswap.c net/kad.c
 FUZZ_OBJS := $(patsubst %.c,build/fuzz/obj/%.o,$(filter engine/% lib/%,$(ENGINE_SRCS)) tests/fuzz/targets.c \
 	tests/fuzz/ipfs.c tests/fuzz/net_targets.c $(FUZZ_NET_SRCS))
 ALL_OBJS += $(FUZZ_OBJS) $(FUZZ_NAMES:%=build/fuzz/obj/tests/fuzz/fuzz_%.o)

@@ -7,6 +7,7 @@
 
 #include "bitswap.h"
 #include "http.h"
+#include "kad.h"
 
 #define HTTP_MAX_BODY 4096 /* small, so inputs reach the cap */
 
@@ -168,8 +169,60 @@ int fuzz_bitswap_one(const uint8_t *data, size_t len)
 	return st.bad;
 }
 
+/* ---- kad ------------------------------------------------------------------------------- */
+
+int fuzz_kad_one(const uint8_t *data, size_t len)
+{
+	static const uint8_t self[] = { 0x00, 0x04, 's', 'e', 'l', 'f' };
+	net_kad_message *m = malloc(sizeof *m), *again = malloc(sizeof *again);
+	char why[160] = "";
+	int bad = 0;
+	if (!m || !again) goto out;
+	int rc = net_kad_decode(data, len, m, why, sizeof why);
+	if (rc < 0) {
+		if (!why[0]) {
+			fprintf(stderr, "kad: error %d without a reason\n", rc);
+			bad = 1;
+		}
+		goto out;
+	}
+	/* what decodes re-encodes to a message that decodes to the same parts */
+	size_t n = net_kad_encode(NULL, 0, m);
+	uint8_t *buf = malloc(n);
+	if (!buf) goto out;
+	n = net_kad_encode(buf, n, m);
+	if (net_kad_decode(buf, n, again, why, sizeof why) != 0 || again->type != m->type ||
+	    again->ncloser != m->ncloser || again->nproviders != m->nproviders || again->key_len != m->key_len) {
+		fprintf(stderr, "kad: a decoded message does not survive encoding (%s)\n", why);
+		bad = 1;
+	}
+	free(buf);
+	net_kad_table *t = net_kad_table_new(self, sizeof self);
+	net_kad_lookup *l = t ? net_kad_lookup_new(self, sizeof self, NULL) : NULL;
+	if (t && l) {
+		for (size_t i = 0; i < m->ncloser; i++) {
+			if (net_kad_table_seen(t, &m->closer[i], i) < 0) bad = 1;
+			net_kad_lookup_add(l, &m->closer[i]);
+		}
+		const net_kad_entry *e = net_kad_lookup_next(l);
+		if (e) net_kad_lookup_answered(l, e->id, e->id_len, m->providers, m->nproviders);
+		const net_kad_entry *best[NET_KAD_K];
+		if (net_kad_table_closest(t, m->key ? m->key : self, m->key ? m->key_len : sizeof self, best, NET_KAD_K) >
+		    m->ncloser)
+			bad = 1;
+		if (bad) fprintf(stderr, "kad: the table took a peer the decoder let through wrongly\n");
+	}
+	net_kad_lookup_free(l);
+	net_kad_table_free(t);
+out:
+	free(m);
+	free(again);
+	return bad;
+}
+
 const fuzz_net_target fuzz_net_targets[] = {
 	{ "http", fuzz_http_one },
 	{ "bitswap", fuzz_bitswap_one },
+	{ "kad", fuzz_kad_one },
 };
 const size_t fuzz_net_ntargets = sizeof fuzz_net_targets / sizeof fuzz_net_targets[0];

@@ -20,6 +20,10 @@ int fuzz_http_one(const uint8_t *data, size_t len);
  * a block from the sending peer, and served from a store of two blocks. */
 int fuzz_bitswap_one(const uint8_t *data, size_t len);
 
+/* kad: the bytes as a kad message: decoded, re-encoded and decoded again (the same
+ * parts), its peers put in a routing table and fed to a lookup. */
+int fuzz_kad_one(const uint8_t *data, size_t len);
+
 /* Every target above, for the replay. */
 typedef struct fuzz_net_target {
 	const char *name;
