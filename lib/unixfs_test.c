@@ -373,6 +373,52 @@ static int test_unixfs_inconsistent_sizes_are_refused(void)
 	return 0;
 }
 
+/* A kubo-style DAG: CIDv0 links, dag-pb File leaves that carry their bytes in
+ * Data.Data, and a root with bytes of its own before its children. */
+static int test_unixfs_cidv0_links_and_dag_pb_leaves_are_read(void)
+{
+	static const char *const parts[] = { "abc", "defg" };
+	uint8_t leaf_cid[2][WOS_CID_BIN_MAX], buf[256], root[WOS_CID_BIN_MAX], *back;
+	uint64_t sizes[2];
+	store s = { 0 };
+	wos_pb_writer w;
+	wos_unixfs_reader r;
+	size_t mark, inner;
+
+	for (int i = 0; i < 2; i++) {
+		size_t n = strlen(parts[i]);
+		wos_pb_writer_init(&w, buf, sizeof buf);
+		mark = wos_pb_begin(&w, 1);
+		wos_pb_put_varint(&w, 1, WOS_UNIXFS_FILE);
+		wos_pb_put_bytes(&w, 2, parts[i], n);
+		wos_pb_put_varint(&w, 3, n);
+		wos_pb_end(&w, mark);
+		wos_cid_make(WOS_CODEC_DAG_PB, buf, w.len, leaf_cid[i]);
+		put(&s, leaf_cid[i] + 2, 34, buf, w.len); /* stored under its CIDv0 */
+		sizes[i] = n;
+	}
+	wos_pb_writer_init(&w, buf, sizeof buf);
+	for (int i = 0; i < 2; i++)
+		wos_dagpb_put_link(&w, leaf_cid[i] + 2, 34, "", 0, 1, 10);
+	mark = wos_pb_begin(&w, 1);
+	wos_pb_put_varint(&w, 1, WOS_UNIXFS_FILE);
+	wos_pb_put_bytes(&w, 2, "01", 2);
+	wos_pb_put_varint(&w, 3, 9);
+	inner = wos_pb_begin(&w, 4); /* blocksizes packed, as some writers do */
+	for (int i = 0; i < 2; i++)
+		wos_pb_put_raw_varint(&w, sizes[i]);
+	wos_pb_end(&w, inner);
+	wos_pb_end(&w, mark);
+	wos_cid_make(WOS_CODEC_DAG_PB, buf, w.len, root);
+	put(&s, root + 2, 34, buf, w.len);
+	CHECK_EQ(read_back(&s, root + 2, 34, 100, &back, &r), 0);
+	CHECK_EQ(r.size, 9);
+	CHECK(memcmp(back, "01abcdefg", 9) == 0);
+	free(back);
+	store_free(&s);
+	return 0;
+}
+
 static int test_unixfs_deep_chain_is_refused(void)
 {
 	uint8_t cid[36], next[36], *back;
@@ -491,6 +537,7 @@ static const test_case tests[] = {
 	TEST(test_unixfs_import_stops_when_put_fails),
 	TEST(test_unixfs_lying_store_is_caught_and_named),
 	TEST(test_unixfs_inconsistent_sizes_are_refused),
+	TEST(test_unixfs_cidv0_links_and_dag_pb_leaves_are_read),
 	TEST(test_unixfs_deep_chain_is_refused),
 	TEST(test_unixfs_wide_empty_dag_runs_out_of_work),
 	TEST(test_unixfs_other_codecs_and_bad_roots_are_refused),
