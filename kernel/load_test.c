@@ -5,6 +5,8 @@
  * FAIL, then "N passed, N failed"; a test that leaks fails.
  */
 #include "kernel.h"
+
+#include <stdlib.h>
 #include "platform.h"
 #include "testing.h"
 #include "car.h"
@@ -67,9 +69,11 @@ static const kern_platform fake_platform = { fake_log, fake_now, NULL };
 static void answer_bytes(kern_state *k, uint64_t id, const uint8_t *b, size_t n)
 {
 	ifc_loader_get_answer a = { .bytes = b, .bytes_len = (uint32_t)n };
-	static uint8_t buf[16384];
-	uint32_t len = ifc_loader_get_answer_encode(&a, buf, sizeof buf);
+	uint32_t len = ifc_loader_get_answer_encode(&a, NULL, 0);
+	uint8_t *buf = malloc(len);
+	ifc_loader_get_answer_encode(&a, buf, len);
 	kern_answer(k, id, buf, len, KERN_ANSWER_OK);
+	free(buf);
 }
 
 static void loader_message(void *ud, kern_state *k, const kern_delivery *d)
@@ -581,6 +585,33 @@ static int test_load_dag_answer_that_is_not_its_car_is_refused(void)
 	return 0;
 }
 
+static int test_load_answer_beyond_the_message_limit_is_taken(void)
+{
+	/* NOP_WASM and a custom section "pad" of 1.5 MiB: more than the 1 MiB message
+	 * limit, which bounds processes' messages, not the kernel's own request. */
+	size_t pad = 1536 * 1024, n = sizeof NOP_WASM + 1 + 3 + 4 + pad;
+	uint8_t *big = malloc(n), *p = big;
+	char cid[WOS_CID_MAX];
+	memcpy(p, NOP_WASM, sizeof NOP_WASM), p += sizeof NOP_WASM;
+	*p++ = 0x00;
+	*p++ = 0x84, *p++ = 0x80, *p++ = 0x60; /* pad + 4 as a LEB128 */
+	*p++ = 3, memcpy(p, "pad", 3), p += 3;
+	memset(p, 0x5a, pad);
+	wos_cid_of(big, n, cid);
+	fake f;
+	kern_state *k = new_kernel(&f, true);
+	CHECK(k);
+	f.bytes = big;
+	f.len = n;
+	kern_spawn_args a = { 0 };
+	kern_spawn_cid(k, cid, &a, on_done, &f);
+	CHECK_EQ(f.calls, 1);
+	CHECK_EQ(f.rc, 0);
+	kern_free(k);
+	free(big);
+	return 0;
+}
+
 static int test_load_dag_out_of_memory_loop(void)
 {
 	for (long n = 1;; n++) {
@@ -620,6 +651,7 @@ static const test_case tests[] = {
 	TEST(test_load_dag_pb_root_runs_the_joined_file),
 	TEST(test_load_dag_lying_loader_is_refused_naming_the_block),
 	TEST(test_load_dag_answer_that_is_not_its_car_is_refused),
+	TEST(test_load_answer_beyond_the_message_limit_is_taken),
 	TEST(test_load_dag_out_of_memory_loop),
 	TEST(test_spawn_within_gets_no_more_than_the_spawner),
 	TEST(test_stats_count_handlers_and_messages),
