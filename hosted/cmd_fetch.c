@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cid.h"
+#include "dag.h"
 #include "store.h"
 
 /* The text of the shared options, for the --help of each command. */
@@ -68,17 +69,19 @@ static void usage(FILE *f, bool full)
 	}
 	fprintf(f,
 		"\n"
-		"Fetches the block each CID names into the local store, unless it is there\n"
-		"already, and prints its CID once it is stored.  The bytes are checked against\n"
-		"the CID before anything is stored: a source that sends other bytes is refused,\n"
-		"named, and the next one is asked.  On a terminal, progress goes to stderr.\n"
+		"Fetches the file each CID names into the local store (a raw block, or every\n"
+		"block under a dag-pb root), unless it is there already, and prints its CID once\n"
+		"it is stored.  Every block is checked against its CID before anything is\n"
+		"stored: a source that sends other bytes is refused, named, and the next one is\n"
+		"asked.  On a terminal, progress goes to stderr.\n"
 		"`wasmos run CID` fetches the same way when the store lacks the program.\n"
 		"\n"
 		"%s"
 		"  --timeout S        the same as --fetch-timeout\n"
 		"\n"
-		"Sources today: HTTP trustless gateways (GET /ipfs/CID?format=raw, Accept:\n"
-		"application/vnd.ipld.raw).  The store is $WASMOS_HOME/blocks (see wasmos add).\n"
+		"Sources today: HTTP trustless gateways (GET /ipfs/CID?format=raw for a raw\n"
+		"block, ?format=car for a dag-pb root).  The store is $WASMOS_HOME/blocks (see\n"
+		"wasmos add).\n"
 		"\n"
 		"Exit status: 0 all stored, 1 a CID could not be fetched (the others still are),\n"
 		"64 bad usage or a malformed CID.\n",
@@ -143,7 +146,8 @@ int hosted_cmd_fetch(int argc, char **argv)
 	}
 	for (int j = i; j < argc; j++) {
 		uint8_t digest[WOS_SHA256_SIZE];
-		int code = wos_cid_parse(argv[j], strlen(argv[j]), digest);
+		uint64_t codec;
+		int code = wos_cid_parse_file(argv[j], strlen(argv[j]), &codec, digest);
 		if (code != WOS_CID_OK) {
 			fprintf(stderr, "wasmos fetch: '%s' is not a CID: %s\n", argv[j], wos_cid_error_text(code));
 			return HOSTED_EXIT_USAGE;
@@ -179,7 +183,7 @@ int hosted_cmd_fetch(int argc, char **argv)
 		uint8_t *bytes;
 		size_t len;
 		/* already here, and whole: nothing to fetch (a corrupt copy is fetched again) */
-		if (hosted_store_get(&st, argv[j], strlen(argv[j]), &bytes, &len, &err) == 0) {
+		if (hosted_dag_read(&st, argv[j], strlen(argv[j]), &bytes, &len, &err) == 0) {
 			free(bytes);
 			r->done = true;
 			printf("%s\n", r->cid);

@@ -16,10 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "blockset.h"
 #include "cid.h"
 #include "http.h"
 #include "http_get.h"
 #include "store.h"
+#include "unixfs.h"
 
 #define PROGRESS_EVERY_NS 100000000ull /* progress lines at most ten times a second */
 
@@ -32,7 +34,10 @@ typedef struct waiter {
 typedef struct job {
 	hosted_fetch *f;
 	char cid[WOS_CID_MAX];
+	uint64_t codec;           /* WOS_CODEC_RAW (one block) or _DAG_PB (a file's root) */
 	uint8_t digest[WOS_SHA256_SIZE];
+	uint8_t bin[WOS_CID_BIN_MAX]; /* the binary CID */
+	size_t bin_len;
 	uint32_t source;          /* the next gateway to ask */
 	hosted_http_get *get;     /* the request in flight, or NULL */
 	uint64_t timer;           /* the first ask, due at once */
@@ -241,6 +246,93 @@ static void keep(job *j, const uint8_t *bytes, size_t len, const char *source)
 	complete(j, HOSTED_FETCH_OK, NULL);
 }
 
+/* A block the UnixFS reader checked, kept to be stored once the whole file is. */
+typedef struct checked {
+	const uint8_t *cid, *data;
+	size_t cid_len, len;
+} checked;
+
+typedef struct car_read {
+	checked *blocks;
+	size_t n, cap;
+} car_read;
+
+static int on_checked(void *ctx, const uint8_t *cid, size_t cid_len, const uint8_t *data, size_t len)
+{
+	car_read *cr = ctx;
+	if (cr->n == cr->cap) {
+		size_t cap = cr->cap ? cr->cap * 2 : 16;
+		checked *b = realloc(cr->blocks, cap * sizeof *b);
+		if (!b) return 1;
+		cr->blocks = b;
+		cr->cap = cap;
+	}
+	cr->blocks[cr->n++] = (checked){ cid, data, cid_len, len };
+	return 0;
+}
+
+/* A CAR for a dag-pb root: every block of the file is read from it and checked
+ * against its CID (lib/unixfs.h); only when the whole file is there and right do its
+ * blocks go into the store.  Returns 0 when the job is complete (told), or -1 after
+ * noting why the CAR was refused (the next source is asked then). */
+static int keep_car(job *j, const uint8_t *car, size_t len, const char *source)
+{
+	hosted_fetch *f = j->f;
+	hosted_store_error err;
+	wos_car_reader cr;
+	size_t nblocks;
+	int rc = wos_blockset_count(&cr, car, len, &nblocks);
+	if (rc) {
+		j->failed++;
+		note(j, "%s sent a CAR that does not parse: %s (refused)", source, wos_car_error_text(rc));
+		return -1;
+	}
+	wos_blockset_entry *e = calloc(nblocks ? nblocks : 1, sizeof *e);
+	car_read got = { 0 };
+	if (!e) {
+		j->failed++;
+		note(j, "%s: out of memory for a CAR of %zu blocks", source, nblocks);
+		return -1;
+	}
+	wos_blockset set;
+	wos_blockset_fill(&set, car, len, e, nblocks);
+	wos_unixfs_reader r;
+	memset(&r, 0, sizeof r);
+	r.get = wos_blockset_get;
+	r.get_ctx = &set;
+	r.on_block = on_checked;
+	r.block_ctx = &got;
+	r.limit = HOSTED_FETCH_MAX_FILE;
+	rc = wos_unixfs_read(&r, j->bin, j->bin_len);
+	if (rc) {
+		if (rc == WOS_UNIXFS_ERR_MISMATCH || rc == WOS_UNIXFS_ERR_MISSING) j->bad++;
+		else j->failed++;
+		note(j, "%s sent a CAR whose block %s is %s (refused)", source, r.cid[0] ? r.cid : j->cid,
+		     rc == WOS_UNIXFS_ERR_MISMATCH ? "not the bytes its CID names" : wos_unixfs_error_text(rc));
+		free(got.blocks);
+		free(e);
+		return -1;
+	}
+	char why[1200], cid[WOS_CID_MAX];
+	int out = HOSTED_FETCH_OK;
+	if (!f->store_open && hosted_store_open(&f->store, f->store_home, &err) == 0) f->store_open = true;
+	if (!f->store_open) out = HOSTED_FETCH_ERR_STORE;
+	uint64_t bytes = 0;
+	for (size_t i = 0; i < got.n && out == HOSTED_FETCH_OK; i++) {
+		wos_cid_info ci;
+		if (wos_cid_read(got.blocks[i].cid, got.blocks[i].cid_len, &ci) != 0 ||
+		    hosted_store_put_block(&f->store, ci.codec, got.blocks[i].data, got.blocks[i].len, cid, &err) != 0)
+			out = HOSTED_FETCH_ERR_STORE;
+		bytes += got.blocks[i].len;
+	}
+	if (out == HOSTED_FETCH_OK) show(j, source, (uint32_t)got.n, bytes, true);
+	free(got.blocks);
+	free(e);
+	if (out != HOSTED_FETCH_OK) snprintf(why, sizeof why, "%s: %s", j->cid, f->store_open ? err.msg : "cannot open the store");
+	complete(j, out, out == HOSTED_FETCH_OK ? NULL : why);
+	return 0;
+}
+
 static void on_progress(void *ud, uint64_t bytes)
 {
 	job *j = ud;
@@ -258,6 +350,12 @@ static void on_answer(void *ud, int rc, net_http_response *r, const char *why)
 	} else if (rc < 0) {
 		j->failed++;
 		note(j, "%s: %s", gw, why);
+	} else if (r->status == 200 && j->codec == WOS_CODEC_DAG_PB) {
+		size_t len;
+		uint8_t *body = net_http_response_take_body(r, &len);
+		int done = keep_car(j, body, len, gw);
+		free(body);
+		if (done == 0) return;
 	} else if (r->status == 200) {
 		size_t len;
 		uint8_t *body = net_http_response_take_body(r, &len);
@@ -288,13 +386,15 @@ static void ask(job *j)
 	hosted_fetch *f = j->f;
 	while (j->source < f->ngateways) {
 		char path[32 + WOS_CID_MAX], why[320];
-		snprintf(path, sizeof path, "/ipfs/%s?format=raw", j->cid);
+		bool car = j->codec == WOS_CODEC_DAG_PB;
+		/* a file's root: the whole DAG in one CAR, depth first (dag-scope=all) */
+		snprintf(path, sizeof path, "/ipfs/%s?format=%s", j->cid, car ? "car" : "raw");
 		hosted_http_request req = {
 			.url = &f->gateways[j->source],
 			.method = "GET",
 			.path = path,
-			.accept = "application/vnd.ipld.raw",
-			.max_body = HOSTED_FETCH_MAX_BLOCK,
+			.accept = car ? "application/vnd.ipld.car" : "application/vnd.ipld.raw",
+			.max_body = car ? HOSTED_FETCH_MAX_CAR : HOSTED_FETCH_MAX_BLOCK,
 			.idle_timeout_ns = f->timeout_ns,
 			.done = on_answer,
 			.progress = on_progress,
@@ -321,7 +421,8 @@ int hosted_fetch_start(hosted_fetch *f, const char *cid, size_t cid_len, hosted_
 		       size_t cap)
 {
 	uint8_t digest[WOS_SHA256_SIZE];
-	int code = wos_cid_parse(cid, cid_len, digest);
+	uint64_t codec;
+	int code = wos_cid_parse_file(cid, cid_len, &codec, digest);
 	if (code != WOS_CID_OK) {
 		snprintf(why, cap, "'%.*s' is not a CID: %s", (int)(cid_len > 64 ? 64 : cid_len), cid, wos_cid_error_text(code));
 		return HOSTED_FETCH_ERR_CID;
@@ -340,7 +441,7 @@ int hosted_fetch_start(hosted_fetch *f, const char *cid, size_t cid_len, hosted_
 	w->done = done;
 	w->ud = ud;
 	for (job *j = f->jobs; j; j = j->next) {
-		if (!memcmp(j->digest, digest, sizeof digest)) {
+		if (j->codec == codec && !memcmp(j->digest, digest, sizeof digest)) {
 			w->next = j->waiters;
 			j->waiters = w;
 			return 0;
@@ -354,7 +455,15 @@ int hosted_fetch_start(hosted_fetch *f, const char *cid, size_t cid_len, hosted_
 	}
 	j->f = f;
 	memcpy(j->digest, digest, sizeof digest);
-	wos_cid_from_digest(digest, j->cid);
+	j->codec = codec;
+	wos_cid_format_file(codec, digest, j->cid);
+	j->bin_len = 0;
+	j->bin[j->bin_len++] = 1;
+	j->bin[j->bin_len++] = (uint8_t)codec; /* 0x55 and 0x70: one varint byte each */
+	j->bin[j->bin_len++] = WOS_MH_SHA2_256;
+	j->bin[j->bin_len++] = WOS_SHA256_SIZE;
+	memcpy(j->bin + j->bin_len, digest, WOS_SHA256_SIZE);
+	j->bin_len += WOS_SHA256_SIZE;
 	j->waiters = w;
 	j->started_ns = hosted_now_ns();
 	j->timer = hosted_loop_timer(f->loop, 0, first_ask, j);

@@ -1,10 +1,11 @@
 /* fetch.h: programs from the network into the local store (docs/network.md).
  *
  * A fetcher runs on the hosted event loop.  hosted_fetch_start asks its sources in
- * turn (today: HTTP trustless gateways, `GET /ipfs/CID?format=raw`) for the block a
- * CID names, checks the bytes against the CID, and only then writes them to the
- * store (store.h); a source that sends other bytes is refused and named, and nothing
- * of it is stored.  Every wait has a timeout.  While a fetch is in flight it holds
+ * turn (today: HTTP trustless gateways) for a program: the block a raw CID names
+ * (`GET /ipfs/CID?format=raw`), or every block of the file a dag-pb root names
+ * (`?format=car`, read through lib/unixfs.h).  Every block is checked against its
+ * CID before anything is written to the store (store.h); a source that sends other
+ * bytes is refused and named, and nothing of it is stored.  Every wait has a timeout.  While a fetch is in flight it holds
  * the loop (loop.h), so `wasmos run CID` waits for it with no process alive.
  *
  * Used by the native loader (loader.c: a CID not in the store) and `wasmos fetch`
@@ -21,6 +22,10 @@
 #define HOSTED_FETCH_MAX_SOURCES 16u
 /* The largest block a gateway may send (a bigger body is refused as it arrives). */
 #define HOSTED_FETCH_MAX_BLOCK (64u << 20)
+/* The largest file fetched by its dag-pb root, and the CAR that brings it (its
+ * blocks' CIDs and framing on top: a few bytes per 1 MiB block). */
+#define HOSTED_FETCH_MAX_FILE (256ull << 20)
+#define HOSTED_FETCH_MAX_CAR (HOSTED_FETCH_MAX_FILE + (4u << 20))
 /* Default idle timeout of each wait (connect, send, answer). */
 #define HOSTED_FETCH_TIMEOUT_NS (30ull * 1000000000ull)
 

@@ -2,7 +2,7 @@
  * (store.h), named by CID, and from the network (fetch.h) when the store lacks one
  * and a source is configured (hosted_loader_configure).  A raw CID's answer is the
  * block; a dag-pb CID's is a CAR of every block of the file (hosted/dag.h), which the
- * kernel checks and joins (the fetcher gets raw blocks only, so far).
+ * kernel checks and joins; the fetcher brings either kind.
  *
  * The store checks a block against its CID as it reads it, and the kernel checks the
  * bytes again before it instantiates them (kernel/load.c): defence in depth, since
@@ -125,8 +125,9 @@ static void fetched(void *ud, int rc, const char *why)
 		/* the fetcher named the block by the CID's canonical text: ask for that */
 		char cid[WOS_CID_MAX];
 		uint8_t digest[WOS_SHA256_SIZE];
+		uint64_t codec;
 		memcpy(cid, p + 1, WOS_CID_MAX);
-		if (wos_cid_parse(cid, strlen(cid), digest) == WOS_CID_OK) {
+		if (wos_cid_parse_file(cid, strlen(cid), &codec, digest) == WOS_CID_OK) {
 			answer_from_store(l, l->k, p->id, cid, strlen(cid), false);
 			free(p);
 			return;
@@ -150,16 +151,14 @@ static void loader_message(void *ud, kern_state *k, const kern_delivery *d)
 	uint8_t digest[WOS_SHA256_SIZE];
 	char canon[WOS_CID_MAX];
 	uint64_t codec = WOS_CODEC_RAW;
-	(void)wos_cid_parse_file(cid, m.cid_len, &codec, digest);
-	/* the fetcher gets raw blocks; a dag-pb file comes from the store only, so far */
-	bool may_fetch = l->fetch && hosted_fetch_has_sources(l->fetch) && codec == WOS_CODEC_RAW;
+	bool may_fetch = l->fetch && hosted_fetch_has_sources(l->fetch);
 	if (answer_from_store(l, k, d->id, cid, m.cid_len, may_fetch) == 0) return;
-	/* the store parsed it: a CID */
-	if (wos_cid_parse(cid, m.cid_len, digest) != WOS_CID_OK) {
+	/* the store parsed it: a CID of a file (raw block or dag-pb root) */
+	if (wos_cid_parse_file(cid, m.cid_len, &codec, digest) != WOS_CID_OK) {
 		answer_errno(k, d->id, ERRNO_INVAL);
 		return;
 	}
-	wos_cid_from_digest(digest, canon);
+	wos_cid_format_file(codec, digest, canon);
 	/* not here: the network; the CID's text rides after the record */
 	pending *p = calloc(1, sizeof *p + WOS_CID_MAX);
 	char why[512];

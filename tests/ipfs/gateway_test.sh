@@ -109,6 +109,25 @@ ABSENT=bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku
 printf 'silence\n' >"$TOP/silence.txt"
 SILENT=$(cd "$TOP" && WASMOS_HOME=$TOP/scratch "$WASMOS" add --raw silence.txt | cut -d' ' -f1)
 
+# BIG: hello.wasm with a custom section of 3 MiB after it: a valid module of four
+# 1 MiB chunks, which Helia (and wasmos add) name by a dag-pb root.
+BIG=$TOP/big.wasm
+leb() {
+	local n=$1 b
+	while :; do
+		b=$((n & 0x7f))
+		n=$((n >> 7))
+		if [ $n -ne 0 ]; then printf "\\x$(printf %02x $((b | 0x80)))"; else printf "\\x$(printf %02x $b)"; break; fi
+	done
+}
+{
+	cat "$HELLO"
+	printf '\x00'
+	leb $((3 * 1024 * 1024 + 4))
+	printf '\x03pad'
+	head -c $((3 * 1024 * 1024)) /dev/zero | tr '\0' 'w'
+} >"$BIG"
+
 start_or_die() {
 	if ! gateway_start "$@"; then
 		echo "gateway_test.sh: gateway.mjs $1 did not start:" >&2
@@ -117,12 +136,14 @@ start_or_die() {
 		exit 1
 	fi
 }
-start_or_die good --verbose "$HELLO" --hang "$SILENT"
+start_or_die good --verbose "$HELLO" "$BIG" --hang "$SILENT"
 GOOD=$(json j.url)
 CID=$(json 'j.files[0].unixfs')
-start_or_die bad --tamper "$HELLO"
+BIG_CID=$(json 'j.files[1].unixfs')
+start_or_die bad --tamper "$HELLO" "$BIG"
 BAD=$(json j.url)
-[ "$(json 'j.files[0].unixfs')" = "$CID" ] || { echo "the two gateways disagree on the CID" >&2; exit 1; }
+[ "$(json 'j.files[0].unixfs')" = "$CID" ] && [ "$(json 'j.files[1].unixfs')" = "$BIG_CID" ] ||
+	{ echo "the two gateways disagree on the CIDs" >&2; exit 1; }
 
 # ---- tests -------------------------------------------------------------------------------
 
@@ -139,6 +160,31 @@ test_run_fetches_a_missing_program_from_the_gateway() {
 	# now it is local: offline runs it too
 	wasmos run --offline "$CID"
 	[ "$RC" -eq 0 ] && [[ $OUT == *"hello from wasmos"* ]] || fail "offline run after the fetch"
+}
+
+test_large_program_comes_as_a_car_of_its_dag() {
+	[[ $BIG_CID == bafybei* ]] || fail "Helia should name the 3 MiB program by a dag-pb root" || return 1
+	wasmos add "$BIG"
+	[ "${OUT%% *}" = "$BIG_CID" ] || fail "wasmos add names it ${OUT%% *}, Helia $BIG_CID" || return 1
+	rm -rf "$WASMOS_HOME"
+	mkdir -p "$WASMOS_HOME"
+	wasmos run --gateway "$GOOD" "$BIG_CID"
+	[ "$RC" -eq 0 ] && [[ $OUT == *"hello from wasmos"* ]] || fail "the large program did not run" || return 1
+	# the root and its four leaves, each checked (two leaves hold the same 1 MiB of
+	# padding: one block), and the file they make is the program
+	[ "$(ls "$WASMOS_HOME/blocks" | wc -l)" -eq 4 ] || fail "want 4 blocks: $(ls "$WASMOS_HOME/blocks")" || return 1
+	"$WASMOS" cat "$BIG_CID" >"$T/big.out" && cmp -s "$BIG" "$T/big.out" || fail "cat gives other bytes"
+}
+
+test_tampered_car_is_refused_naming_the_block() {
+	wasmos fetch --gateway "$BAD" "$BIG_CID"
+	[ "$RC" -eq 1 ] && [ -z "$OUT" ] && [[ $ERR == *"$BIG_CID"* && $ERR == *"refused"* && $ERR == *"$BAD"* ]] ||
+		fail "want a refusal naming the root and the gateway" || return 1
+	[[ $ERR == *"not the bytes its CID names"* ]] || fail "want the reason" || return 1
+	store_is_empty || fail "the store keeps blocks of a refused CAR: $(ls "$WASMOS_HOME/blocks")" || return 1
+	# a good gateway after the bad one: the file comes whole
+	wasmos fetch --gateway "$BAD" --gateway "$GOOD" "$BIG_CID"
+	[ "$RC" -eq 0 ] && [ "$OUT" = "$BIG_CID" ] || fail "the good gateway was not asked"
 }
 
 test_gateway_from_the_environment() {
@@ -292,7 +338,12 @@ test_progress_on_a_terminal() {
 	RC=$?
 	OUT=$(tr -d '\r' <"$T/tty")
 	[ "$RC" -eq 0 ] && [[ $OUT == *"fetch $CID: 1 block"* && $OUT == *"from $GOOD"* ]] ||
-		fail "want a progress line with the block count and the source"
+		fail "want a progress line with the block count and the source" || return 1
+	timeout "$LIMIT" script -qec "$WASMOS fetch --gateway $GOOD $BIG_CID" /dev/null >"$T/tty" 2>&1
+	RC=$?
+	OUT=$(tr -d '\r' <"$T/tty")
+	[ "$RC" -eq 0 ] && [[ $OUT == *"fetch $BIG_CID: 5 blocks, 3.0 MiB from $GOOD"* ]] ||
+		fail "want a progress line of 5 blocks and 3.0 MiB"
 }
 
 for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
