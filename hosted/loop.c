@@ -167,7 +167,7 @@ int hosted_loop_run(hosted_loop *l, kern_state *k, bool (*done)(void *ud), void 
 	while (!l->stop) {
 		if (k) kern_run_ready(k);
 		if (done && done(ud)) return 0;
-		if ((!k || kern_live_count(k) == 0) && !l->holds) return 0;
+		if (k && kern_live_count(k) == 0 && !l->holds) return 0;
 		fire_timers(l);
 		if (done && done(ud)) return 0;
 		int timeout = -1;

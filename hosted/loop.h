@@ -37,7 +37,8 @@ void hosted_loop_release(hosted_loop *l);
 /* Runs the kernel's ready processes and the loop's events until done(ud) is true,
  * no process is alive and nothing holds the loop, or every live process waits on
  * something nothing can wake (then it returns -1 after saying so on stderr).
- * Returns 0 otherwise.  k may be NULL: the loop's events alone (`wasmos fetch`). */
+ * Returns 0 otherwise.  k may be NULL: the loop's events alone, until done(ud) or
+ * hosted_loop_stop (`wasmos fetch`, the network commands). */
 int hosted_loop_run(hosted_loop *l, kern_state *k, bool (*done)(void *ud), void *ud);
 /* Ends hosted_loop_run at its next turn (from a signal handler too). */
 void hosted_loop_stop(hosted_loop *l);
