@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -137,6 +138,7 @@ bool net_peerid_equal(const net_peerid *a, const net_peerid *b)
 
 void net_identity_from_seed(net_identity *idn, const uint8_t seed[32])
 {
+	if (sodium_init() < 0) abort(); /* cannot happen: libsodium has no failure mode here */
 	memcpy(idn->seed, seed, 32);
 	crypto_sign_ed25519_seed_keypair(idn->pk, idn->sk, seed);
 	net_peerid_from_pubkey(&idn->id, idn->pk);
