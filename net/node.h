@@ -162,8 +162,9 @@ typedef struct net_stream_ops {
  * until net_stream_set_ud.  Told to peers by identify.  0 or NET_E*. */
 int net_node_handle(net_node *n, const char *protocol, const net_stream_ops *ops, void *ud);
 /* Opens a stream to peer for protocol (dialing it first if needed).  The outcome
- * comes later, through ops (opened, or closed with the reason).  Returns 0 and the
- * stream in *out (may be NULL), or a NET_E* at once (no callback then). */
+ * comes through ops (opened, or closed with the reason), usually later; *out (may be
+ * NULL) is set before anything can happen, since closed may even run before this
+ * returns.  Returns 0, or a NET_E* at once (no callback then). */
 int net_stream_open(net_node *n, const net_peerid *peer, const char *protocol,
 	const net_stream_ops *ops, void *ud, net_stream **out);
 /* Queues one message (message mode: the length prefix is added) or raw bytes.  0,
@@ -181,6 +182,14 @@ const char *net_stream_protocol(const net_stream *s);
 bool net_stream_inbound(const net_stream *s);
 void net_stream_set_ud(net_stream *s, void *ud);
 void *net_stream_ud(const net_stream *s);
+
+/* ---- ping ------------------------------------------------------------------------------ */
+
+/* err 0 and the round trip in milliseconds, or why it failed. */
+typedef void (*net_ping_fn)(void *ud, const net_peerid *peer, int err, uint64_t rtt_ms);
+/* Pings a peer (/ipfs/ping/1.0.0, dialing it if needed): 32 random bytes, echoed.
+ * fn is called once, within NET_TIMEOUT_MS.  0 or NET_E* at once (no callback). */
+int net_node_ping(net_node *n, const net_peerid *peer, net_ping_fn fn, void *ud);
 
 /* ---- the platform's side: what happens on its connections ------------------------------ */
 

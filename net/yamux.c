@@ -170,16 +170,16 @@ static int stream_flags(net_yamux *y, uint16_t flags, uint32_t id, net_yamux_str
 			*sp = NULL;
 			return 1;
 		}
+		/* acknowledged first, so anything the callback sends on it comes after */
 		s = add_stream(y, id);
+		frame(y, NET_YAMUX_WINDOW_UPDATE, NET_YAMUX_ACK, id, 0, NULL, 0);
 		if (!y->ops.incoming(y->ud, id)) {
-			if (net_yamux_stream_get(y, id)) forget(y, s);
-			frame(y, NET_YAMUX_WINDOW_UPDATE, NET_YAMUX_RST, id, 0, NULL, 0);
+			net_yamux_reset(y, id);
 			*sp = NULL;
 			return 1;
 		}
 		/* the callback may have reset it already */
 		s = net_yamux_stream_get(y, id);
-		if (s) frame(y, NET_YAMUX_WINDOW_UPDATE, NET_YAMUX_ACK, id, 0, NULL, 0);
 	}
 	if (!s) {
 		/* a frame for a stream we forgot (reset, or closed both ways): a race the
