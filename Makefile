@@ -51,6 +51,7 @@ HOSTED_SRCS := $(wildcard hosted/*.c)
 # net/: the libp2p protocols (docs/network.md): hosted C, linked into wasmos and into
 # every unit test program; net/*_test.c are unit tests.
 NET_SRCS := $(filter-out %_test.c,$(wildcard net/*.c))
+CFLAGS_BASE += -Inet
 UNIT_SRCS += $(wildcard net/*_test.c)
 SPEC_SRCS := $(wildcard tests/spec/*.c)
 # tests/fuzz/replay.c replays saved fuzz inputs through the fuzz targets' logic

@@ -47,6 +47,12 @@ int hosted_cmd_interfaces(int argc, char **argv);
 /* `wasmos pack` (cmd_pack.c): a system file and its programs into a CAR. */
 int hosted_cmd_pack(int argc, char **argv);
 
+/* `wasmos id`, `wasmos node` and `wasmos ping` (cmd_p2p.c: the network node,
+ * docs/network.md): argv[0] is the subcommand.  Each returns the exit status. */
+int hosted_cmd_id(int argc, char **argv);
+int hosted_cmd_node(int argc, char **argv);
+int hosted_cmd_ping(int argc, char **argv);
+
 /* Reads the whole file at path (file.c).  Returns 0 with *out malloc'd (the caller
  * frees it) and *len set, or -1 with errno set. */
 int hosted_file_read(const char *path, uint8_t **out, size_t *len);

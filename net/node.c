@@ -229,6 +229,15 @@ bool net_node_peer_speaks(const net_node *n, const net_peerid *id, const char *p
 	return false;
 }
 
+const char *net_node_peer_protocol(const net_node *n, const net_peerid *id, size_t i)
+{
+	peer *p = node_peer((net_node *)n, id, false);
+	if (!p || !p->protocols) return NULL;
+	for (size_t off = 0; off < p->protocols_len; off += strlen(p->protocols + off) + 1)
+		if (i-- == 0) return p->protocols + off;
+	return NULL;
+}
+
 /* ---- connections --------------------------------------------------------------------------- */
 
 conn *node_conn_of_peer(net_node *n, const net_peerid *id, bool open_only)

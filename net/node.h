@@ -125,6 +125,8 @@ int net_node_connect(net_node *n, const net_peerid *peer);
 bool net_node_is_connected(const net_node *n, const net_peerid *peer);
 /* After identify: whether the peer said it speaks protocol. */
 bool net_node_peer_speaks(const net_node *n, const net_peerid *peer, const char *protocol);
+/* After identify: the i-th protocol the peer told, or NULL past the last. */
+const char *net_node_peer_protocol(const net_node *n, const net_peerid *peer, size_t i);
 
 enum net_peer_event {
 	NET_PEER_CONNECTED,    /* a connection is up (secure and multiplexed) */
