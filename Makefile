@@ -51,14 +51,13 @@ HOSTED_SRCS := $(wildcard hosted/*.c)
 # net/: the libp2p protocols (docs/network.md): hosted C, linked into wasmos and into
 # every unit test program; net/*_test.c are unit tests.
 NET_SRCS := $(filter-out %_test.c,$(wildcard net/*.c))
-CFLAGS_BASE += -Inet
 UNIT_SRCS += $(wildcard net/*_test.c)
 SPEC_SRCS := $(wildcard tests/spec/*.c)
 # tests/fuzz/replay.c replays saved fuzz inputs through the fuzz targets' logic
 # (the engine's and lib/'s content formats); net_replay.c does the same for the
 # network parsers (tests/fuzz/regress-net).
 FUZZ_REPLAY_SRCS := tests/fuzz/replay.c tests/fuzz/targets.c tests/fuzz/ipfs.c
-FUZZ_NET_REPLAY_SRCS := tests/fuzz/net_replay.c tests/fuzz/net_targets.c
+FUZZ_NET_REPLAY_SRCS := tests/fuzz/net_replay.c tests/fuzz/net_targets.c tests/fuzz/libp2p.c
 
 SPEC_NAMES := $(sort $(basename $(notdir $(wildcard $(TESTSUITE)/*.wast))))
 SPEC_JSON := $(foreach n,$(SPEC_NAMES),build/spec/$(n)/$(n).json)
@@ -194,12 +193,13 @@ FUZZ_SECONDS ?= 600
 FUZZ_FLAGS := -std=gnu11 -g -O1 -Iengine -Ilib -Inet -MMD -MP -fno-sanitize-recover=all
 FUZZ_SAN := address,undefined
 # load, run: the engine (targets.c); ipfs: lib/'s content formats (ipfs.c); http,
-# bitswap, kad: net/'s parsers (net_targets.c, which names the net/ files it needs in
-# FUZZ_NET_SRCS).
-FUZZ_NAMES := load run ipfs http bitswap kad
-FUZZ_NET_SRCS := net/http.c net/bitswap.c net/kad.c
+# bitswap, kad: net/'s parsers (net_targets.c); libp2p: the libp2p layer (libp2p.c:
+# multistream, Noise, yamux, multiaddrs, peer ids, whole nodes), so the fuzz builds
+# link every net/ file (FUZZ_NET_SRCS) and libsodium.
+FUZZ_NAMES := load run ipfs http bitswap kad libp2p
+FUZZ_NET_SRCS := $(NET_SRCS)
 FUZZ_OBJS := $(patsubst %.c,build/fuzz/obj/%.o,$(filter engine/% lib/%,$(ENGINE_SRCS)) tests/fuzz/targets.c \
-	tests/fuzz/ipfs.c tests/fuzz/net_targets.c $(FUZZ_NET_SRCS))
+	tests/fuzz/ipfs.c tests/fuzz/net_targets.c tests/fuzz/libp2p.c $(FUZZ_NET_SRCS))
 ALL_OBJS += $(FUZZ_OBJS) $(FUZZ_NAMES:%=build/fuzz/obj/tests/fuzz/fuzz_%.o)
 .SECONDARY: $(FUZZ_OBJS) $(FUZZ_NAMES:%=build/fuzz/obj/tests/fuzz/fuzz_%.o)
 

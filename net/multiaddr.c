@@ -128,6 +128,9 @@ int net_maddr_parse(const char *text, uint8_t *out, size_t cap, size_t *len, con
 				vl = 2;
 			} else if (p->value == V_NAME) {
 				if (m == 0 || m > 253) return -1;
+				/* the characters net_maddr_valid takes, so a parse is always valid */
+				for (size_t c = 0; c < m; c++)
+					if ((uint8_t)v[c] <= ' ' || (uint8_t)v[c] >= 0x7f) return -1;
 				vl = wos_varint_put(val, m);
 				memcpy(val + vl, v, m);
 				vl += m;

@@ -2,7 +2,10 @@
  * (tests/fuzz/regress-net: seeds and inputs the fuzzers once broke), so that `make
  * test` keeps each fixed bug fixed without libFuzzer.
  *
- * Usage: fuzz-net-replay DIR...   Prints "name ok" or "name FAIL" per input, then
+ * Then the libp2p target's hand-made seeds, each with 300 mutations (libp2p.c).
+ *
+ * Usage: fuzz-net-replay DIR...   (--seeds DIR writes the libp2p seeds there)
+ * Prints "name ok" or "name FAIL" per input and per libp2p seed, then
  * "N passed, N failed".  A crash or a sanitizer report ends the program, which
  * tests/run.sh counts as a failure.
  */
@@ -76,11 +79,34 @@ static void replay_dir(const char *dir)
 	free(names);
 }
 
+#define LIBP2P_MUTATIONS 300
+
 int main(int argc, char **argv)
 {
+	/* --seeds DIR: write the libp2p target's seeds there, a corpus for fuzz_libp2p */
+	if (argc == 3 && !strcmp(argv[1], "--seeds")) {
+		for (int t = 0; t < FUZZ_LIBP2P_PARSERS; t++) {
+			static uint8_t s[4096];
+			char path[4096];
+			snprintf(path, sizeof path, "%s/libp2p-seed-%d", argv[2], t);
+			size_t len = fuzz_libp2p_seed(t, s);
+			FILE *f = fopen(path, "wb");
+			if (!f || fwrite(s, 1, len, f) != len || fclose(f) != 0) {
+				perror(path);
+				return 1;
+			}
+		}
+		return 0;
+	}
 	/* the empty input, always */
 	check("(empty)", (const uint8_t *)"", 0);
 	for (int i = 1; i < argc; i++) replay_dir(argv[i]);
+	/* the libp2p parsers: each seed and a fixed set of its mutations */
+	for (int t = 0; t < FUZZ_LIBP2P_PARSERS; t++) {
+		int bad = fuzz_libp2p_mutations(t, LIBP2P_MUTATIONS);
+		printf("libp2p-parser-%d-seed-and-%d-mutations %s\n", t, LIBP2P_MUTATIONS, bad ? "FAIL" : "ok");
+		bad ? failed++ : passed++;
+	}
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }

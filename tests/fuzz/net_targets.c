@@ -224,5 +224,6 @@ const fuzz_net_target fuzz_net_targets[] = {
 	{ "http", fuzz_http_one },
 	{ "bitswap", fuzz_bitswap_one },
 	{ "kad", fuzz_kad_one },
+	{ "libp2p", fuzz_libp2p_one },
 };
 const size_t fuzz_net_ntargets = sizeof fuzz_net_targets / sizeof fuzz_net_targets[0];

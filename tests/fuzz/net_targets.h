@@ -24,6 +24,21 @@ int fuzz_bitswap_one(const uint8_t *data, size_t len);
  * parts), its peers put in a routing table and fed to a lookup. */
 int fuzz_kad_one(const uint8_t *data, size_t len);
 
+/* libp2p (libp2p.c): the first byte picks the parser, the rest is what a hostile
+ * remote sends: 0 multistream listener, 1 multistream dialer, 2 yamux session, 3 Noise
+ * responder handshake, 4 Noise channel frames, 5 multiaddr bytes and text, 6 peer id
+ * text, 7 a whole node fed raw bytes on an inbound connection, 8 a whole node after a
+ * real Noise handshake, fed the bytes as plaintext after multistream /yamux/1.0.0 (so
+ * they reach yamux, streams, multistream per stream, identify and ping). */
+#define FUZZ_LIBP2P_PARSERS 9
+int fuzz_libp2p_one(const uint8_t *data, size_t len);
+/* The hand-made seed of parser `target` (its first byte is target) into out; its
+ * length.  fuzz_libp2p_mutations runs the seed and `count` mutations of it (flipped,
+ * cut and inserted bytes from a fixed generator: every run tests the same inputs);
+ * 0, or 1 when one broke a contract (printed). */
+size_t fuzz_libp2p_seed(int target, uint8_t out[4096]);
+int fuzz_libp2p_mutations(int target, int count);
+
 /* Every target above, for the replay. */
 typedef struct fuzz_net_target {
 	const char *name;
