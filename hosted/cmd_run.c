@@ -9,6 +9,7 @@
 #include "files.h"
 #include "control.h"
 #include "fetch.h"
+#include "p2p.h"
 #include "ifc_all.h"
 #include "size.h"
 
@@ -35,6 +36,7 @@ typedef struct run_opts {
 	hosted_fetch_config fetch;       /* --gateway, --offline, --fetch-timeout */
 	bool prefix;
 	bool verbose;
+	hosted_p2p_opts p2p;             /* --peer, --listen MULTIADDR */
 } run_opts;
 
 static hosted_sys *running;
@@ -122,6 +124,10 @@ int hosted_cmd_run_kernel(int argc, char **argv)
 			if (!o.ndirs) memcpy(o.allow[o.nallow++], ifc_files_id, KERN_ID_SIZE);
 			o.dirs[o.ndirs++] = v;
 			i++;
+		} else if (!strcmp(a, "--peer") || (!strcmp(a, "--listen") && v && v[0] == '/')) {
+			/* the network node's flags (a multiaddr always starts with '/');
+			 * --offline is the fetcher's, and keeps the node off too */
+			if (hosted_p2p_flag(&o.p2p, "run", argc, argv, &i) < 0) return HOSTED_EXIT_USAGE;
 		} else if (!strcmp(a, "--listen") && v) {
 			if (o.nlisten == MAX_LIST) {
 				fprintf(stderr, "wasmos run: at most %d --listen\n", MAX_LIST);
@@ -195,6 +201,7 @@ int hosted_cmd_run_kernel(int argc, char **argv)
 
 	hosted_sys sys;
 	memset(&sys, 0, sizeof sys);
+	hosted_p2p *p2p = NULL;
 	sys.prefix = o.prefix;
 	sys.quiet_kernel = !o.verbose;
 	int status = HOSTED_EXIT_ERROR;
@@ -207,6 +214,15 @@ int hosted_cmd_run_kernel(int argc, char **argv)
 		fprintf(stderr, "wasmos run: %s\n", why);
 		status = HOSTED_EXIT_USAGE;
 		goto out;
+	}
+	/* the network node runs on the same loop, beside the program */
+	if (!o.fetch.offline && (o.p2p.npeers || o.p2p.nlistens)) {
+		p2p = hosted_p2p_start(sys.loop, &o.p2p, "run");
+		if (!p2p) goto out;
+		for (size_t l = 0; hosted_p2p_listen_text(p2p, l); l++)
+			fprintf(stderr, "wasmos run: peer listening on %s\n", hosted_p2p_listen_text(p2p, l));
+		for (size_t l = 0; hosted_p2p_peer(p2p, l); l++)
+			net_node_connect(hosted_p2p_node(p2p), hosted_p2p_peer(p2p, l));
 	}
 	kern_spawn_args sa;
 	memset(&sa, 0, sizeof sa);
@@ -310,6 +326,7 @@ int hosted_cmd_run_kernel(int argc, char **argv)
 	status = sys.main_exit & 0xff;
 out:
 	running = NULL;
+	hosted_p2p_free(p2p);
 	if (sys.k) hosted_sys_free(&sys);
 	free(bytes);
 	return status;

@@ -186,6 +186,20 @@ test_garbage_closes_only_that_connection() {
 	stop_node
 }
 
+test_run_takes_the_network_flags() {
+	local hello=$ROOT/build/programs/hello.wasm
+	[ -f "$hello" ] || fail "$hello is missing (make test builds it)" || return 1
+	wasmos run --listen /ip4/127.0.0.1/tcp/0 --peer "$HELIA" "$hello"
+	[ "$RC" -eq 0 ] && [[ $OUT == *"hello from wasmos"* ]] &&
+		[[ $ERR == *"wasmos run: peer listening on /ip4/127.0.0.1/tcp/"*"/p2p/12D3KooW"* ]] ||
+		fail "want hello and a peer listening line" || return 1
+	wasmos run --offline --peer "$HELIA" "$hello"
+	[ "$RC" -eq 0 ] && [[ $OUT == *"hello from wasmos"* ]] && [[ $ERR != *"peer listening"* ]] ||
+		fail "--offline" || return 1
+	wasmos run --peer /ip4/127.0.0.1/tcp/1 "$hello"
+	[ "$RC" -eq 64 ] && [[ $ERR == *"/p2p/PEERID"* ]] || fail "a --peer without /p2p/ is a usage error"
+}
+
 for t in $(declare -F | awk '$3 ~ /^test_/ { print $3 }'); do
 	run_test "$t"
 done
