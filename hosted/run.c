@@ -54,7 +54,7 @@ void hosted_run_usage(FILE *f, bool full)
 		"                     grants tcp; port 0 picks one and prints it (repeatable)\n"
 		"  --listen MULTIADDR  the network node accepts peers on /ip4/ADDR/tcp/PORT\n"
 		"  --peer MULTIADDR   the network node connects to /ip4/ADDR/tcp/PORT/p2p/ID\n"
-		"  --offline          no network node (docs/network.md)\n"
+		"                     (docs/network.md; --offline keeps the node off too)\n"
 		"  --dir HOST[::GUEST] grant host directory HOST, seen by the program as GUEST\n"
 		"                     (default HOST); grants files; nothing outside it can be\n"
 		"                     reached, by .., absolute paths or symlinks (repeatable)\n"

@@ -12,60 +12,19 @@
 #include <unistd.h>
 
 #include "base32.h"
-
-static const char B58[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+#include "base58.h"
 
 size_t net_base58_encode(const uint8_t *p, size_t n, char *out, size_t cap)
 {
-	/* base 256 -> base 58 by repeated division: digits little-endian in tmp */
-	uint8_t tmp[2 * NET_PEERID_TEXT_MAX];
-	size_t zeros = 0, nd = 0;
-	while (zeros < n && p[zeros] == 0) zeros++;
-	if (n * 138 / 100 + 1 > sizeof tmp) return 0;
-	for (size_t i = zeros; i < n; i++) {
-		unsigned carry = p[i];
-		for (size_t j = 0; j < nd; j++) {
-			carry += (unsigned)tmp[j] << 8;
-			tmp[j] = (uint8_t)(carry % 58);
-			carry /= 58;
-		}
-		while (carry) {
-			tmp[nd++] = (uint8_t)(carry % 58);
-			carry /= 58;
-		}
-	}
-	size_t len = zeros + nd;
-	if (len + 1 > cap) return 0;
-	for (size_t i = 0; i < zeros; i++) out[i] = '1';
-	for (size_t i = 0; i < nd; i++) out[zeros + i] = B58[tmp[nd - 1 - i]];
-	out[len] = 0;
-	return len;
+	long len = wos_base58_encode(p, n, out, cap);
+	return len < 0 ? 0 : (size_t)len;
 }
 
 long net_base58_decode(const char *s, size_t len, uint8_t *out, size_t cap)
 {
-	uint8_t tmp[2 * NET_PEERID_TEXT_MAX];
-	size_t zeros = 0, nb = 0;
-	while (zeros < len && s[zeros] == '1') zeros++;
-	for (size_t i = zeros; i < len; i++) {
-		const char *d = memchr(B58, s[i], 58);
-		if (!d || !s[i]) return -1;
-		unsigned carry = (unsigned)(d - B58);
-		for (size_t j = 0; j < nb; j++) {
-			carry += tmp[j] * 58u;
-			tmp[j] = (uint8_t)carry;
-			carry >>= 8;
-		}
-		while (carry) {
-			if (nb == sizeof tmp) return -1;
-			tmp[nb++] = (uint8_t)carry;
-			carry >>= 8;
-		}
-	}
-	if (zeros + nb > cap) return -1;
-	memset(out, 0, zeros);
-	for (size_t i = 0; i < nb; i++) out[zeros + i] = tmp[nb - 1 - i];
-	return (long)(zeros + nb);
+	size_t got;
+	if (memchr(s, 0, len)) return -1;
+	return wos_base58_decode(s, len, out, cap, &got) == 0 ? (long)got : -1;
 }
 
 void net_pubkey_encode(const uint8_t pk[32], uint8_t out[NET_PUBKEY_PB_LEN])

@@ -64,9 +64,9 @@ int net_peerid_parse(net_peerid *id, const char *text, size_t len);
 void net_peerid_format(const net_peerid *id, char out[NET_PEERID_TEXT_MAX]);
 bool net_peerid_equal(const net_peerid *a, const net_peerid *b);
 
-/* base58btc (the bitcoin alphabet): encode n bytes into out (cap bytes with the NUL);
- * returns the length, or 0 when out is too small.  Decode: returns the byte count,
- * or -1 for a bad character or more than cap bytes. */
+/* base58btc (lib/base58.h) in the shapes peer ids use: encode n bytes into out (cap
+ * bytes with the NUL); returns the length, or 0 when out is too small.  Decode:
+ * returns the byte count, or -1 for a bad character or more than cap bytes. */
 size_t net_base58_encode(const uint8_t *p, size_t n, char *out, size_t cap);
 long net_base58_decode(const char *s, size_t len, uint8_t *out, size_t cap);
 
