@@ -219,17 +219,22 @@ static void deliver(net_stream *s, const uint8_t *p, size_t len)
 			}
 			s->rmsg = (size_t)v;
 			s->rlen = 0;
-			if (s->rmsg > s->rcap) {
-				uint8_t *b = realloc(s->rbuf, s->rmsg);
-				if (!b) {
-					stream_end(s, NET_ENOMEM, false);
-					return;
-				}
-				s->rbuf = b;
-				s->rcap = s->rmsg;
-			}
 		}
 		size_t take = s->rmsg - s->rlen < len ? s->rmsg - s->rlen : len;
+		/* the buffer grows with the bytes that came, not with the length announced:
+		 * a remote that announces 4 MiB and sends 10 bytes costs 10 bytes */
+		if (s->rlen + take > s->rcap) {
+			size_t cap = s->rcap ? s->rcap : 1024;
+			while (cap < s->rlen + take) cap *= 2;
+			if (cap > s->rmsg) cap = s->rmsg;
+			uint8_t *b = realloc(s->rbuf, cap);
+			if (!b) {
+				stream_end(s, NET_ENOMEM, false);
+				return;
+			}
+			s->rbuf = b;
+			s->rcap = cap;
+		}
 		if (take) memcpy(s->rbuf + s->rlen, p, take);
 		s->rlen += take;
 		p += take;
@@ -238,7 +243,7 @@ static void deliver(net_stream *s, const uint8_t *p, size_t len)
 			size_t m = s->rmsg;
 			s->rmsg = SIZE_MAX;
 			s->rlen = 0;
-			s->ops.received(s->ud, s, s->rbuf, m);
+			s->ops.received(s->ud, s, s->rbuf ? s->rbuf : (const uint8_t *)"", m);
 		}
 	}
 }
