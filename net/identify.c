@@ -4,7 +4,8 @@
  * Identify {5 protocolVersion, 6 agentVersion, 1 publicKey, 2 listenAddrs,
  * 4 observedAddr, 3 protocols}: whoever opens the stream asks, the other writes one
  * message and closes.  We ask every peer as its connection opens; an answer whose
- * key is not the peer's (the one Noise authenticated) is ignored.  Ping echoes 32-byte
+ * key is not the peer's (the one Noise authenticated) is ignored.  When a protocol
+ * handler is added while connections are open, we push the new list to them.  Ping echoes 32-byte
  * chunks; net_node_ping measures one round trip.
  */
 #include "node_int.h"
@@ -128,6 +129,14 @@ static const net_stream_ops ASK_OPS = { push_opened, got_identify, NULL, nothing
 void identify_ask(conn *c)
 {
 	stream_open_on(c, PROTO_ID, &ASK_OPS, c->n, NULL);
+}
+
+void identify_push_all(net_node *n)
+{
+	/* the same message as an answer, on a stream we open; a peer without push says
+	 * "na" and that stream just ends */
+	for (conn *c = n->conns; c; c = c->next)
+		if (c->state == C_OPEN) stream_open_on(c, PROTO_ID_PUSH, &SERVE_OPS, n, NULL);
 }
 
 /* ---- ping: serving ----------------------------------------------------------------------- */

@@ -146,6 +146,10 @@ int net_node_handle(net_node *n, const char *protocol, const net_stream_ops *ops
 	memcpy(h->proto, protocol, len + 1);
 	h->ops = *ops;
 	h->ud = ud;
+	/* peers already connected learn of it (identify push) */
+	node_enter(n);
+	identify_push_all(n);
+	node_leave(n);
 	return 0;
 }
 

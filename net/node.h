@@ -161,7 +161,8 @@ typedef struct net_stream_ops {
 
 /* Registers a handler for inbound streams of protocol (copied; at most
  * NET_MAX_HANDLERS, names up to NET_PROTOCOL_MAX bytes).  Its ud is each new stream's
- * until net_stream_set_ud.  Told to peers by identify.  0 or NET_E*. */
+ * until net_stream_set_ud.  Told to peers by identify (pushed to those already
+ * connected).  0 or NET_E*. */
 int net_node_handle(net_node *n, const char *protocol, const net_stream_ops *ops, void *ud);
 /* Opens a stream to peer for protocol (dialing it first if needed).  The outcome
  * comes through ops (opened, or closed with the reason), usually later; *out (may be

@@ -150,5 +150,7 @@ net_stream *stream_open_on(conn *c, const char *proto, const net_stream_ops *ops
 int identify_register(net_node *n);
 /* A connection is open: ask the peer who it is. */
 void identify_ask(conn *c);
+/* Our protocols changed: tell every open connection (/ipfs/id/push/1.0.0). */
+void identify_push_all(net_node *n);
 
 #endif

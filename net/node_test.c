@@ -360,6 +360,26 @@ static int test_ping_dials_upgrades_and_identifies_both_ways(void)
 	return 0;
 }
 
+static int test_a_handler_added_later_is_pushed_to_peers(void)
+{
+	net_node *a, *b;
+	two(&a, &b);
+	events ea = { 0 };
+	net_node_watch_peers(a, on_peer, &ea);
+	pong p = { 0, 99 };
+	net_node_ping(a, net_node_peerid(b), on_pong, &p);
+	pump(1 << 16);
+	CHECK(p.calls == 1 && ea.identified == 1);
+	CHECK(!net_node_peer_speaks(a, net_node_peerid(b), "/test/late/1"));
+	user server = { 0 };
+	CHECK_EQ(net_node_handle(b, "/test/late/1", &ECHO2M, &server), 0);
+	pump(1 << 16);
+	CHECK(net_node_peer_speaks(a, net_node_peerid(b), "/test/late/1"));
+	CHECK_EQ(ea.identified, 2);
+	world_reset();
+	return 0;
+}
+
 static int test_messages_of_a_mebibyte_echo_and_close_cleanly(void)
 {
 	net_node *a, *b;
@@ -618,6 +638,7 @@ int main(void)
 {
 	static const test_case tests[] = {
 		TEST(test_ping_dials_upgrades_and_identifies_both_ways),
+		TEST(test_a_handler_added_later_is_pushed_to_peers),
 		TEST(test_messages_of_a_mebibyte_echo_and_close_cleanly),
 		TEST(test_unknown_protocol_is_not_supported),
 		TEST(test_oversized_message_resets_the_stream),

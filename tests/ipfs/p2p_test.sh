@@ -55,7 +55,7 @@ run_test() {
 }
 
 wasmos() {
-	OUT=$(timeout "$LIMIT" "$WASMOS" "$@" 2>"$TOP/err")
+	OUT=$(timeout -k 5 "$LIMIT" "$WASMOS" "$@" 2>"$TOP/err")
 	RC=$?
 	ERR=$(cat "$TOP/err")
 }
@@ -65,7 +65,8 @@ wasmos() {
 node_start() {
 	rm -f "$TOP/node.fifo"
 	mkfifo "$TOP/node.fifo"
-	timeout "$LIMIT" "$WASMOS" node -v "$@" >"$TOP/node.fifo" 2>"$TOP/node.err" &
+	# -k: a node that does not end on SIGTERM is killed (a hang at exit fails, never blocks)
+	timeout -k 5 "$LIMIT" "$WASMOS" node -v "$@" >"$TOP/node.fifo" 2>"$TOP/node.err" &
 	NODE_PID=$!
 	exec {NODE_FD}<"$TOP/node.fifo"
 	NODE_ADDR='' NODE_ID=''
