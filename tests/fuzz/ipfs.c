@@ -6,7 +6,8 @@
  * bytes (minimal varints only), a dag-pb node dagpb.c accepts is re-encoded to the
  * same bytes (canonical form only), a CAR's block sections are rewritten to the same
  * bytes, and a binary CID's text reads back to it.  A CAR that opens is also read as
- * a UnixFS file from its root, over its own blocks, with a small limit.  Nothing here
+ * a UnixFS file from its root, over its own blocks, with a small limit; and the input
+ * itself is read as a UnixFS root whose links may be identity CIDs.  Nothing here
  * allocates: the readers are freestanding, and the store is a fixed table.
  */
 #include "targets.h"
@@ -229,12 +230,64 @@ static int cid_round_trip(const uint8_t *p, size_t len)
 	return 0;
 }
 
+/* ---- UnixFS past the hash wall ---------------------------------------------------------------
+ *
+ * Random bytes rarely match a sha2-256 digest, so DAGs from CARs stop at the first
+ * link.  Here the input is a dag-pb root named by its own hash, and its links may be
+ * identity CIDs (multihash 0x00), whose "digest" is the child block itself: the fuzzer
+ * builds whole DAGs inside one input, and the reader checks them as it must. */
+
+typedef struct identity_src {
+	const uint8_t *root;
+	uint8_t root_cid[WOS_CID_BIN_MAX];
+	size_t root_len, root_cid_len;
+} identity_src;
+
+static int identity_get(void *ctx, const uint8_t *cid, size_t cid_len, const uint8_t **data, size_t *len)
+{
+	const identity_src *s = ctx;
+	wos_cid_info c;
+
+	if (cid_len == s->root_cid_len && memcmp(cid, s->root_cid, cid_len) == 0) {
+		*data = s->root;
+		*len = s->root_len;
+		return 0;
+	}
+	if (wos_cid_read(cid, cid_len, &c) != 0 || c.hash != WOS_MH_IDENTITY)
+		return -1;
+	*data = c.digest;
+	*len = c.digest_len;
+	return 0;
+}
+
+static int unixfs_identity_read(const uint8_t *p, size_t len)
+{
+	static uint8_t file[READ_LIMIT];
+	identity_src s = { .root = p, .root_len = len };
+	wos_unixfs_reader u;
+	int rc;
+
+	s.root_cid_len = wos_cid_make(WOS_CODEC_DAG_PB, p, len, s.root_cid);
+	memset(&u, 0, sizeof u);
+	u.get = identity_get;
+	u.get_ctx = &s;
+	u.out = file;
+	u.limit = sizeof file;
+	rc = wos_unixfs_read(&u, s.root_cid, s.root_cid_len);
+	if (rc != u.err || u.size > sizeof file || (rc != 0) != (u.err != 0))
+		return fail("unixfs: result and reader state disagree");
+	if (u.work > 2 * (uint64_t)sizeof file + WOS_UNIXFS_CHUNK + 64 + WOS_CID_DIGEST_MAX)
+		return fail("unixfs: the reader worked past its budget");
+	return 0;
+}
+
 int fuzz_ipfs_one(const uint8_t *data, size_t len)
 {
 	int bad = pb_round_trip(data, len, 0);
 
 	bad |= dagpb_round_trip(data, len);
 	bad |= car_round_trip(data, len);
+	bad |= unixfs_identity_read(data, len);
 	bad |= cid_round_trip(data, len);
 	return bad;
 }
