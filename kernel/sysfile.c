@@ -365,13 +365,13 @@ static int line_words(parser *p, char **w, int n)
 	if (wos_streq(key, "native")) return push_ids(p, &sys->natives, w, n);
 	if (!g && is_limit(key)) return limit_line(p, &sys->limits, key, w, n);
 	static const char *const per_program[] = { "args", "env", "allow", "deny", "handles", "dir", "listen",
-						   "essential", "restart", NULL };
+						   "essential", "restart", "manual", NULL };
 	bool known = is_limit(key);
 	for (int i = 0; per_program[i]; i++) known |= wos_streq(key, per_program[i]);
 	if (!known)
 		return fail(p, "unknown keyword '%.40s' (program, native, args, env, allow, deny, handles, dir, "
 			       "listen, fuel-slice, max-memory, max-message, max-queue, max-outstanding, "
-			       "essential, restart)", key);
+			       "essential, restart, manual)", key);
 	if (!g) return fail(p, "%s belongs to a program: put it after a 'program NAME SOURCE' line", key);
 	if (wos_streq(key, "args")) {
 		for (int i = 0; i < n; i++)
@@ -399,6 +399,7 @@ static int line_words(parser *p, char **w, int n)
 	}
 	if (wos_streq(key, "essential")) return flag_line(p, key, &g->essential, n);
 	if (wos_streq(key, "restart")) return flag_line(p, key, &g->restart, n);
+	if (wos_streq(key, "manual")) return flag_line(p, key, &g->manual, n);
 	return limit_line(p, &g->limits, key, w, n);
 }
 
@@ -417,6 +418,11 @@ static int check_whole(parser *p)
 		if (g->essential && g->restart) {
 			p->line = g->line;
 			return fail(p, "program %s is essential and restart at once: choose one", g->name);
+		}
+		if (g->manual && (g->essential || g->restart)) {
+			p->line = g->line;
+			return fail(p, "program %s is manual (never started by the system) and %s: choose one",
+				    g->name, g->essential ? "essential" : "restart");
 		}
 		for (uint32_t j = 0; j < g->handles.n; j++) {
 			p->line = g->handles.lines[j];

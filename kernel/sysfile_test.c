@@ -183,6 +183,8 @@ static const struct {
 	{ "program a a.wasm\n\tenv =x\n", "bad.sys:2: env wants KEY=VALUE" },
 	{ "program a a.wasm\n\tenv\n", "bad.sys:2: env wants KEY=VALUE words" },
 	{ "program a a.wasm\n\tessential now\n", "bad.sys:2: essential takes nothing" },
+	{ "program a a.wasm\n\tmanual\n\tessential\n", "bad.sys:1: program a is manual (never started by the system) and essential" },
+	{ "program a a.wasm\n\tmanual\n\trestart\n", "bad.sys:1: program a is manual (never started by the system) and restart" },
 	{ "program a a.wasm\n\tallow\n", "bad.sys:2: which interfaces?" },
 	{ "program a a.wasm\n\tdir\n", "bad.sys:2: dir wants HOST or HOST::GUEST folders" },
 	{ "program a a.wasm\n\tdir ::x\n", "bad.sys:2: dir wants HOST or HOST::GUEST, not an empty side" },
@@ -264,7 +266,7 @@ static int test_sysfile_random_bytes_are_refused_cleanly(void)
 	uint64_t seed = 0x9e3779b97f4a7c15ull;
 	static char buf[4096];
 	/* random bytes, then random bytes drawn from the format's own alphabet */
-	static const char alphabet[] = "program native args env allow deny handles dir listen essential restart "
+	static const char alphabet[] = "program native args env allow deny handles dir listen essential restart manual "
 				       "fuel-slice max-memory 64M 1G p \"\\\t\n#=:./abkv0123456789";
 	for (int round = 0; round < 3000; round++) {
 		size_t len = next_random(&seed) % sizeof buf;

@@ -4,12 +4,13 @@
  * A system is a small state machine the platform's loop drives with
  * kern_system_step between rounds of kern_run_ready:
  *
- *   STARTING  programs start in file order.  One that handles interfaces gets turns
- *             until it has registered them (or blocks, or ends) before the next one
- *             starts, so later programs find their handlers.  A program by CID is
- *             loaded through whoever handles `loader` (kern_spawn_cid): the step
- *             returns, and the next one goes on once the answer came.  Any failure
- *             to start fails the system: "FILE:LINE: program NAME: why".
+ *   STARTING  programs start in file order (a `manual` one is checked, not started).
+ *             One that handles interfaces gets turns until it has registered them
+ *             (or blocks, or ends) before the next one starts, so later programs
+ *             find their handlers.  A program by CID is loaded through whoever
+ *             handles `loader` (kern_spawn_cid): the step returns, and the next
+ *             one goes on once the answer came.  Any failure to start fails the
+ *             system: "FILE:LINE: program NAME: why".
  *   RUNNING   between rounds: an essential program that ended ends the system with
  *             its exit code; a `restart` one is started again; when no process is
  *             left, the system has ended (with 0).
@@ -259,6 +260,10 @@ static void boot_more(kern_system *s)
 	kern_state *k = s->k;
 	while (s->next < s->f->nprogs) {
 		sys_prog *bp = &s->progs[s->next];
+		if (bp->g->manual) {   /* checked, and left for someone to start by name or CID */
+			s->next++;
+			continue;
+		}
 		if (!bp->asked) {
 			bp->asked = true;
 			if (start(bp) != 0) {

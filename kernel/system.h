@@ -60,6 +60,7 @@ typedef struct kern_sysfile_program {
 	kern_limits limits;          /* zero fields: the file's defaults, then the kernel's */
 	bool essential;              /* when it ends, the system ends with its exit code */
 	bool restart;                /* when it ends, it is started again */
+	bool manual;                 /* never started by the system: only on demand, by name or CID */
 } kern_sysfile_program;
 
 typedef struct kern_sysfile {

@@ -331,6 +331,24 @@ static int test_system_without_essential_ends_when_all_end(void)
 	return 0;
 }
 
+/* A manual program is read to check it, never started: the system ends without it. */
+static int test_system_leaves_manual_programs_unstarted(void)
+{
+	kt t;
+	fake f;
+	kern_system *s;
+	char err[256];
+	CHECK(open_kernel(&t, &f) == 0);
+	int st = boot(&t, &f, true, "program s spin.wasm\n\tmanual\nprogram a nop.wasm\n", &s, err, sizeof err);
+	CHECK_EQ(st, KERN_SYSTEM_ENDED);
+	CHECK_EQ(kern_system_exit_code(s), 0);
+	CHECK_EQ(kern_live_count(t.k), 0); /* spin never ran */
+	CHECK_EQ(f.reads, 3);              /* both checked, only nop started */
+	CHECK_EQ(f.releases, 3);
+	shut(&t, s);
+	return 0;
+}
+
 static int test_system_starts_programs_with_their_lines(void)
 {
 	kt t;
@@ -600,6 +618,7 @@ static int test_system_garbage_files_are_refused(void)
 static const test_case tests[] = {
 	TEST(test_system_ends_with_the_essential_programs_exit_code),
 	TEST(test_system_without_essential_ends_when_all_end),
+	TEST(test_system_leaves_manual_programs_unstarted),
 	TEST(test_system_starts_programs_with_their_lines),
 	TEST(test_system_handler_registers_before_the_next_starts),
 	TEST(test_system_restarts_at_most_100_times),
