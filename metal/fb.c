@@ -112,6 +112,9 @@ void metal_fb_putc(char c)
 		col = 0;
 	} else if (c == '\t') {
 		col = (col + 8) & ~7u;
+	} else if (c == '\b') {   /* back one cell: the line discipline's erase */
+		if (col)
+			col--;
 	} else {
 		draw(row, col, c);
 		col++;

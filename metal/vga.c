@@ -94,6 +94,9 @@ void metal_vga_putc(char c)
 		col = 0;
 	} else if (c == '\t') {
 		col = (col + 8) & ~7;
+	} else if (c == '\b') {   /* back one cell: the line discipline's erase */
+		if (col)
+			col--;
 	} else {
 		/* Bytes outside printable ASCII (UTF-8 parts) would show as code page 437
 		 * symbols: a '?' says more honestly that something is not drawn. */

@@ -337,8 +337,8 @@ wait_serial() { # marker: until serial shows it, at most 30 s
 		sleep 0.1
 	done
 }
-typed() { # how (monitor|serial|qmp), program, then what to write once it says it is ready
-	local how=$1 prog=$2 keys=$3 rc
+typed() { # how (monitor|serial|qmp), program, what to write once it says it is ready[, status]
+	local how=$1 prog=$2 keys=$3 want=${4:-33} rc
 	: >"$out"
 	# Serial on stdout goes straight to $out, which the writer watches.
 	local io=(-serial "file:$out" -monitor stdio) log=$out.stdout
@@ -350,20 +350,30 @@ typed() { # how (monitor|serial|qmp), program, then what to write once it says i
 		"${io[@]}" >>"$log" 2>/dev/null
 	rc=$?
 	rm -f "$out.stdout"
-	[ "$rc" -eq 33 ]
-	check "run=$prog typed through $how exits with status 33 (got $rc)" $?
+	[ "$rc" -eq "$want" ]
+	check "run=$prog typed through $how exits with status $want (got $rc)" $?
 }
 sendkeys() { # QEMU key names: one monitor command each
 	local k keys=""
 	for k in "$@"; do keys+="sendkey $k\n"; done
 	printf '%s' "$keys"
 }
-typed monitor readline "$(sendkeys shift-h i spc t h e r e shift-1 minus shift-equal ret)"
+# The line discipline (metal/stdin.c) echoes what is typed, backspace erasing ("\b \b"
+# on the console), and hands the program the edited line: Ctrl-C drops a line, DEL
+# (a serial terminal's backspace) erases too, Ctrl-D on an empty line ends the input.
+typed monitor readline "$(sendkeys shift-h i spc t h e r x backspace e shift-1 minus shift-equal ret)"
 grep -qF "readline: got 'Hi there!-+'" "$out"
 check "serial shows the keyboard's line 'Hi there!-+'" $?
-typed serial readline 'from COM1, 42\r'
+grep -qxF "$(printf 'Hi therx\b \be!-+')" "$out"
+check "serial shows the keys echoed as typed, the x erased" $?
+typed serial readline 'junk\x03from COM1, 43\x7f2\r'
 grep -qF "readline: got 'from COM1, 42'" "$out"
 check "serial shows the serial line 'from COM1, 42'" $?
+grep -qxF "junk^C" "$out" && grep -qxF "$(printf 'from COM1, 43\b \b2')" "$out"
+check "serial shows the echo: 'junk^C', then the line with 3 erased" $?
+typed serial readline '\x04' 35
+grep -qF "readline: no input" "$out"
+check "Ctrl-D on an empty line is the end of input" $?
 
 # keyboard.next (metal/keyboard.c): keys.wasm prints each event, its HID usage,
 # action, modifiers after it and text, until escape is released.  QEMU's sendkey
