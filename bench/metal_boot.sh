@@ -3,8 +3,9 @@
 # bench` runs it after bench/run.sh.  Run from anywhere; it works from the repo root.
 #
 # One figure per path: the wall time from starting QEMU to the first line of program
-# output on serial ("hello from wasmos", the embedded hello's first line), the median
-# of BENCH_BOOT_RUNS boots, and beside it the time to QEMU's exit.  The paths:
+# output on serial ("hello from wasmos", the demo system's hello), the median
+# of BENCH_BOOT_RUNS boots, and beside it the time to QEMU's exit (the default boot is
+# the demo system: the script types `exit` at its shell's prompt).  The paths:
 #   -kernel       QEMU loads build/metal/wasmos.elf by multiboot1 (SeaBIOS)
 #   GRUB SeaBIOS  build/metal/wasmos.iso from a CD, multiboot2
 #   GRUB OVMF     the same ISO under UEFI firmware
@@ -50,21 +51,33 @@ median() {
 # just before the pipeline that starts QEMU; the reader stamps the marker line as it
 # arrives (QEMU writes serial unbuffered).
 boot_once() {
-	local start result hello rc end
+	local start result hello rc end prompt
+	prompt=$(mktemp -u)
 	start=$EPOCHREALTIME
 	result=$(
-		timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -display none -no-reboot -nic none \
-			-device isa-debug-exit,iobase=0xf4,iosize=0x04 "$@" -serial stdio \
-			</dev/null 2>/dev/null |
+		# The demo system runs until its shell's `exit`, typed once the prompt is there
+		# (earlier bytes could reach the firmware or GRUB instead).
+		{
+			for _ in $(seq $((TIMEOUT * 10))); do [[ -e $prompt ]] && break; sleep 0.1; done
+			printf 'exit\r'
+			while [[ ! -e $prompt.done ]]; do sleep 0.1; done
+		} | timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -display none -no-reboot -nic none \
+			-device isa-debug-exit,iobase=0xf4,iosize=0x04 "$@" -serial stdio -monitor none \
+			2>/dev/null |
 			{
-				t=-
-				while IFS= read -r line; do
+				t=- line=
+				while IFS= read -r -N 1 c; do   # by characters: the prompt ends no line
+					line+=$c
 					[[ $t == - && $line == *"$MARKER"* ]] && t=$EPOCHREALTIME
+					[[ $line == *"wasmos> " ]] && : >"$prompt"
+					[[ $c == $'\n' ]] && line=
 				done
+				: >"$prompt.done"
 				echo "$t"
 			}
-		echo "${PIPESTATUS[0]}"
+		echo "${PIPESTATUS[1]}"
 	)
+	rm -f "$prompt" "$prompt.done"
 	end=$EPOCHREALTIME
 	{ read -r hello; read -r rc; } <<<"$result"
 	if [[ $rc != 33 || $hello == - ]]; then

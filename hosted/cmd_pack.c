@@ -1,10 +1,12 @@
 /* cmd_pack.c: `wasmos pack SYSTEM-FILE -o BUNDLE.car`: a system and its programs in
  * one CARv1 file (lib/car.h), the boot bundle the metal kernel carries.
  *
- * Each program the system file gives by path becomes the CID of its bytes (CIDv1,
- * raw, sha2-256, as `wasmos add` names it) on its `program` line; a program given by
- * CID is taken from the local store.  The CAR holds the rewritten system file as a
- * raw block, which is its root, then each program's bytes once, in file order.  So
+ * Each program the system file gives by path becomes the CID `wasmos add` gives its
+ * bytes on its `program` line: up to 1 MiB its raw block (CIDv1, raw, sha2-256), larger
+ * the dag-pb root of its UnixFS DAG (lib/unixfs.h), whose blocks all go in; a program
+ * given by CID is taken from the local store, with every block of its DAG for a
+ * dag-pb root.  The CAR holds the rewritten system file as a raw block, which is its
+ * root, then each program's blocks once, in file order.  So
  * the bundle names everything by content: whoever reads it checks each block against
  * its CID (metal/bundle.c does, at boot), and the system file it boots from says
  * exactly which bytes each program is.
@@ -24,6 +26,8 @@
 
 #include "car.h"
 #include "cid.h"
+#include "sha256.h"
+#include "unixfs.h"
 
 /* hosted/ may use libc's allocator; the parser says the sizes, which realloc needs not. */
 static void *libc_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
@@ -36,10 +40,12 @@ static void *libc_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
 	return realloc(ptr, new_size);
 }
 
-/* One block of the bundle: a program's bytes, or the system file's. */
+/* One block of the bundle: a program's bytes (or a block of its DAG), or the system
+ * file's. */
 typedef struct pack_block {
 	uint8_t *bytes;              /* malloc'd */
 	size_t len;
+	uint64_t codec;              /* WOS_CODEC_RAW or WOS_CODEC_DAG_PB */
 	char cid[WOS_CID_MAX];
 } pack_block;
 
@@ -64,10 +70,10 @@ static void usage(FILE *f, bool full)
 		"\n"
 		"Writes a system and its programs into one CARv1 file (an IPFS content\n"
 		"archive), the boot bundle of the metal kernel.  Each program given by path\n"
-		"in SYSTEM-FILE (docs/system.md) is replaced by the CID of its bytes (CIDv1,\n"
-		"raw, sha2-256, as `wasmos add` prints it); a program given by CID is taken\n"
-		"from the local store ($WASMOS_HOME/blocks).  The CAR's blocks are the\n"
-		"rewritten system file, its root, then each program once.  Prints \"CID  NAME\"\n"
+		"in SYSTEM-FILE (docs/system.md) is replaced by its CID as `wasmos add` prints\n"
+		"it (over 1 MiB a dag-pb root, with all its blocks); a program given by CID is\n"
+		"taken from the local store ($WASMOS_HOME/blocks).  The CAR's blocks are the\n"
+		"rewritten system file, its root, then each program's once.  Prints \"CID  NAME\"\n"
 		"per program, then \"CID  SYSTEM-FILE\" for the root.\n"
 		"\n"
 		"  -o FILE   the CAR to write (replaced if it exists)\n"
@@ -76,11 +82,13 @@ static void usage(FILE *f, bool full)
 		"be read, checked or written (nothing is left at FILE), 64 bad usage.\n");
 }
 
-/* Adds bytes (owned by the pack from here on, even on failure) as a block unless a
- * block with the same CID is there; cid receives it. */
-static int add_block(pack *pk, uint8_t *bytes, size_t len, char cid[WOS_CID_MAX])
+/* Adds bytes (owned by the pack from here on, even on failure) as a block of codec
+ * (raw or dag-pb) unless a block with the same CID is there; cid receives it. */
+static int add_block(pack *pk, uint8_t *bytes, size_t len, uint64_t codec, char cid[WOS_CID_MAX])
 {
-	wos_cid_of(bytes, len, cid);
+	uint8_t digest[WOS_SHA256_SIZE];
+	wos_sha256(bytes, len, digest);
+	wos_cid_format_file(codec, digest, cid);
 	for (uint32_t i = 0; i < pk->nblocks; i++) {
 		if (strcmp(pk->blocks[i].cid, cid) == 0) {
 			free(bytes);
@@ -95,12 +103,38 @@ static int add_block(pack *pk, uint8_t *bytes, size_t len, char cid[WOS_CID_MAX]
 	pk->blocks = b;
 	b[pk->nblocks].bytes = bytes;
 	b[pk->nblocks].len = len;
+	b[pk->nblocks].codec = codec;
 	memcpy(b[pk->nblocks].cid, cid, WOS_CID_MAX);
 	pk->nblocks++;
 	return 0;
 }
 
-/* Reads program g's bytes (its file, or its CID from the store) into a block. */
+/* Adds a copy of a block the importer made (or a CAR held) to the pack. */
+static int put_copy(void *ctx, const uint8_t *cid, size_t cid_len, const uint8_t *block, size_t len)
+{
+	wos_cid_info c;
+	char text[WOS_CID_MAX];
+	uint8_t *copy = malloc(len ? len : 1);
+	if (!copy || wos_cid_read(cid, cid_len, &c) != 0) {
+		free(copy);
+		return -1;
+	}
+	memcpy(copy, block, len);
+	return add_block(ctx, copy, len, c.codec, text);
+}
+
+/* Adds every block of the CAR a dag-pb CID's DAG came in (hosted_dag_car). */
+static int add_car_blocks(pack *pk, const uint8_t *car, size_t len)
+{
+	wos_car_reader r;
+	wos_car_block b;
+	int rc = wos_car_open(&r, car, len);
+	while (rc == 0 && (rc = wos_car_next(&r, &b)) == 1)
+		rc = put_copy(pk, b.cid_bytes, b.cid.len, b.data, b.len);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Reads program g (its file, or its CID from the store) into blocks. */
 static int take_program(pack *pk, const kern_sysfile_program *g, char cid[WOS_CID_MAX])
 {
 	uint8_t *bytes = NULL;
@@ -118,6 +152,20 @@ static int take_program(pack *pk, const kern_sysfile_program *g, char cid[WOS_CI
 			free(bytes);
 			return -1;
 		}
+		if (len > WOS_UNIXFS_CHUNK) {
+			/* named as `wasmos add` names it: a UnixFS DAG, every block packed */
+			size_t n = wos_unixfs_import_scratch(NULL, len), root_len;
+			uint8_t root[WOS_CID_BIN_MAX];
+			void *scratch = malloc(n);
+			int rc = scratch ? wos_unixfs_import(NULL, bytes, len, scratch, n, put_copy, pk, root, &root_len) : -1;
+			free(scratch);
+			free(bytes);
+			if (rc != 0 || wos_cid_text(root, root_len, cid, WOS_CID_MAX) < 0) {
+				fprintf(stderr, "wasmos pack: out of memory\n");
+				return -1;
+			}
+			return 0;
+		}
 	} else {
 		hosted_store_error err;
 		if (!pk->store_open) {
@@ -127,15 +175,29 @@ static int take_program(pack *pk, const kern_sysfile_program *g, char cid[WOS_CI
 			}
 			pk->store_open = true;
 		}
-		/* a dag-pb CID names a file of several blocks: the bundle holds it joined, as
-		 * one raw block, since the metal loader serves raw blocks */
-		if (hosted_dag_read(&pk->store, g->source, strlen(g->source), &bytes, &len, &err) != 0) {
+		/* a dag-pb CID names a file of several blocks: the bundle holds them all (the
+		 * metal loader answers with a CAR of them, as the hosted one does) */
+		uint64_t codec = WOS_CODEC_RAW;
+		uint8_t digest[WOS_SHA256_SIZE];
+		(void)wos_cid_parse_file(g->source, strlen(g->source), &codec, digest); /* it parsed before */
+		int rc = codec == WOS_CODEC_DAG_PB
+				 ? hosted_dag_car(&pk->store, g->source, strlen(g->source), &bytes, &len, &err)
+				 : hosted_dag_read(&pk->store, g->source, strlen(g->source), &bytes, &len, &err);
+		if (rc != 0) {
 			fprintf(stderr, "wasmos pack: %s:%d: program %s: %s%s\n", pk->file, g->line, g->name,
 				err.msg, err.code == HOSTED_STORE_ERR_NOTFOUND ? " (wasmos add it first)" : "");
 			return -1;
 		}
+		if (codec == WOS_CODEC_DAG_PB) {
+			rc = add_car_blocks(pk, bytes, len);
+			free(bytes);
+			wos_cid_format_file(codec, digest, cid);   /* the CIDv1 text, also for a Qm... */
+			if (rc != 0)
+				fprintf(stderr, "wasmos pack: out of memory\n");
+			return rc;
+		}
 	}
-	if (add_block(pk, bytes, len, cid) != 0) {
+	if (add_block(pk, bytes, len, WOS_CODEC_RAW, cid) != 0) {
 		fprintf(stderr, "wasmos pack: out of memory\n");
 		return -1;
 	}
@@ -194,7 +256,7 @@ static int write_car(const pack *pk, const char *out)
 	size_t n = wos_cid_make(WOS_CODEC_RAW, pk->blocks[0].bytes, pk->blocks[0].len, cid);
 	wos_car_put_header(&w, cid, n);
 	for (uint32_t i = 0; i < pk->nblocks; i++) {
-		n = wos_cid_make(WOS_CODEC_RAW, pk->blocks[i].bytes, pk->blocks[i].len, cid);
+		n = wos_cid_make(pk->blocks[i].codec, pk->blocks[i].bytes, pk->blocks[i].len, cid);
 		wos_car_put_block(&w, cid, n, pk->blocks[i].bytes, pk->blocks[i].len);
 	}
 	long rc = wos_car_writer_finish(&w);
@@ -248,6 +310,7 @@ static int pack_run(pack *pk, const char *out)
 	}
 	pk->blocks[0].bytes = (uint8_t *)sys_text;
 	pk->blocks[0].len = sys_len;
+	pk->blocks[0].codec = WOS_CODEC_RAW;
 	wos_cid_of(sys_text, sys_len, pk->blocks[0].cid);
 	if (write_car(pk, out) != 0)
 		return -1;

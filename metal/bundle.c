@@ -6,7 +6,8 @@
  * is read once at boot, before the frame allocator runs (QEMU keeps the module list
  * in memory frames.c hands out; the module's own bytes stay reserved): every block
  * is hashed against its CID then, and a bundle with one bad block, or that is not a
- * CAR of raw sha2-256 blocks whose root is among them, is refused whole: the boot
+ * CAR of raw or dag-pb sha2-256 blocks whose root (a raw block: the system file) is
+ * among them, is refused whole: the boot
  * stops, saying why.  So what the loader native later serves (loader.c) is known
  * good, and the kernel checks it once more in kern_spawn_cid.
  *
@@ -18,6 +19,7 @@
 
 #include "car.h"
 #include "fmt.h"
+#include "sha256.h"
 #include "varint.h"
 
 /* Blocks past this many are refused: a bundle holds one system's programs. */
@@ -26,6 +28,7 @@
 extern const uint8_t metal_bundle_car[], metal_bundle_car_end[];
 
 static struct bundle_block {
+	uint64_t codec;          /* WOS_CODEC_RAW or WOS_CODEC_DAG_PB (a UnixFS node) */
 	const uint8_t *digest;   /* 32 bytes of SHA-256, inside the bundle */
 	const uint8_t *data;
 	size_t len;
@@ -34,19 +37,28 @@ static size_t nblocks;
 static const struct bundle_block *root;
 static char why[320];
 
-static const struct bundle_block *find(const uint8_t digest[WOS_SHA256_SIZE])
+static const struct bundle_block *find(uint64_t codec, const uint8_t digest[WOS_SHA256_SIZE])
 {
 	for (size_t i = 0; i < nblocks; i++)
-		if (memcmp(blocks[i].digest, digest, WOS_SHA256_SIZE) == 0)
+		if (blocks[i].codec == codec && memcmp(blocks[i].digest, digest, WOS_SHA256_SIZE) == 0)
 			return &blocks[i];
 	return NULL;
 }
 
-/* "raw sha2-256", the only kind of block a bundle holds. */
+/* "CIDv1 sha2-256", of a raw block or a dag-pb node: the blocks a bundle holds. */
+static int is_sha256(const wos_cid_info *c)
+{
+	return c->version == 1 && c->hash == WOS_MH_SHA2_256 && c->digest_len == WOS_SHA256_SIZE;
+}
+
 static int is_raw_sha256(const wos_cid_info *c)
 {
-	return c->version == 1 && c->codec == WOS_CODEC_RAW && c->hash == WOS_MH_SHA2_256 &&
-	       c->digest_len == WOS_SHA256_SIZE;
+	return is_sha256(c) && c->codec == WOS_CODEC_RAW;
+}
+
+static int is_file_block(const wos_cid_info *c)
+{
+	return is_sha256(c) && (c->codec == WOS_CODEC_RAW || c->codec == WOS_CODEC_DAG_PB);
 }
 
 /* Names the block whose section starts at pos, for a refusal: its CID, and the CID
@@ -57,9 +69,11 @@ static void name_mismatch(const uint8_t *p, size_t len, size_t pos, const char *
 	size_t k = wos_varint_get(p + pos, len - pos, &n);
 	wos_cid_info c;
 	char want[WOS_CID_MAX] = "?", got[WOS_CID_MAX] = "?";
-	if (k && n <= len - pos - k && wos_cid_read(p + pos + k, (size_t)n, &c) == 0 && is_raw_sha256(&c)) {
-		wos_cid_from_digest(c.digest, want);
-		wos_cid_of(p + pos + k + c.len, (size_t)n - c.len, got);
+	if (k && n <= len - pos - k && wos_cid_read(p + pos + k, (size_t)n, &c) == 0 && is_file_block(&c)) {
+		uint8_t digest[WOS_SHA256_SIZE];
+		wos_sha256(p + pos + k + c.len, (size_t)n - c.len, digest);
+		wos_cid_format_file(c.codec, c.digest, want);
+		wos_cid_format_file(c.codec, digest, got);
 	}
 	wos_snprintf(why, sizeof why, "bundle (%s): the block at byte %zu has CID %s but its bytes are %s",
 		     from, pos, want, got);
@@ -74,16 +88,16 @@ static int load(const uint8_t *p, size_t len, const char *from)
 	nblocks = 0;
 	root = NULL;
 	while (rc == 0 && (rc = wos_car_next(&r, &b)) == 1) {
-		if (!is_raw_sha256(&b.cid)) {
-			wos_snprintf(why, sizeof why, "bundle (%s): the block at byte %zu is not raw sha2-256", from,
-				     b.offset);
+		if (!is_file_block(&b.cid)) {
+			wos_snprintf(why, sizeof why, "bundle (%s): the block at byte %zu is not raw or dag-pb sha2-256",
+				     from, b.offset);
 			return -1;
 		}
 		if (nblocks == BUNDLE_MAX_BLOCKS) {
 			wos_snprintf(why, sizeof why, "bundle (%s): more than %d blocks", from, BUNDLE_MAX_BLOCKS);
 			return -1;
 		}
-		blocks[nblocks++] = (struct bundle_block){ b.cid.digest, b.data, b.len };
+		blocks[nblocks++] = (struct bundle_block){ b.cid.codec, b.cid.digest, b.data, b.len };
 		rc = 0;
 	}
 	if (rc == WOS_CAR_ERR_MISMATCH) {
@@ -99,7 +113,7 @@ static int load(const uint8_t *p, size_t len, const char *from)
 		wos_snprintf(why, sizeof why, "bundle (%s): the root is not a raw sha2-256 CID", from);
 		return -1;
 	}
-	root = find(r.root.digest);
+	root = find(WOS_CODEC_RAW, r.root.digest);
 	if (!root) {
 		wos_snprintf(why, sizeof why, "bundle (%s): the root block (the system file) is missing", from);
 		return -1;
@@ -132,9 +146,9 @@ void metal_bundle_init(uint32_t info_addr)
 	metal_serial_puts("\n");
 }
 
-const uint8_t *metal_bundle_get(const uint8_t digest[32], size_t *len)
+const uint8_t *metal_bundle_get(uint64_t codec, const uint8_t digest[32], size_t *len)
 {
-	const struct bundle_block *b = find(digest);
+	const struct bundle_block *b = find(codec, digest);
 	*len = b ? b->len : 0;
 	return b ? b->data : NULL;
 }

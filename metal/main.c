@@ -1,17 +1,18 @@
 /* main.c: metal_main, where the 64-bit kernel starts (called by boot.S), and the exit
  * path.  It brings the machine up in order and reports each step on serial.
  *
- * By default it runs the embedded WASI hello program through the kernel core.  The
- * command line (QEMU -append) may name a boot test instead, "test=NAME", which
+ * By default it boots the boot bundle's system file (bundle.c) through the kernel
+ * core (kern_system_boot), as `wasmos boot` does on Linux: the demo system, with the
+ * shell on the console.  The command line (QEMU -append) may name a boot test
+ * instead, "test=NAME", which
  * tests/metal/boot_test.sh uses: "heap" checks the frame allocator and the heap,
  * "fault" executes ud2 and "pagefault" writes above the 4 GiB identity map, to check
  * the exception handler, and "stackoverflow" recurses into the kernel stack's guard
  * page, to check that the handler still reports (on its IST stack); "badframe" and
- * "loopframe" fault with a broken frame-pointer chain.  "run=NAME" runs another
- * embedded program (metal/progs_wasm.S) instead of hello, and "run-cid=CID" the
- * program of that CID from the boot bundle (bundle.c), through kern_spawn_cid and
- * the loader native (loader.c).  "system" boots the bundle's system file through the
- * kernel core (kern_system_boot), as `wasmos boot` does on Linux.
+ * "loopframe" fault with a broken frame-pointer chain.  "run=NAME" runs one embedded
+ * program (metal/progs_wasm.S) instead of the system, and "run-cid=CID" the program
+ * of that CID from the boot bundle, through kern_spawn_cid and the loader native
+ * (loader.c).  "system" names the default.
  */
 #include "metal.h"
 #include "kernel.h"
@@ -150,7 +151,7 @@ static void start_kernel(struct metal_sys *sys)
 	if (!sys->k || metal_natives_init(sys) != 0 || metal_rtc_register(sys->k) != 0 ||
 	    metal_pci_register(sys->k) != 0 || metal_framebuffer_register(sys->k) != 0 ||
 	    metal_stdin_init(sys) != 0 || metal_keyboard_init(sys) != 0 ||
-	    metal_loader_register(sys->k) != 0 || kern_process_register(sys->k, NULL) != 0 ||
+	    metal_loader_register(sys->k) != 0 || kern_process_register(sys->k, &metal_loader_names) != 0 ||
 	    kern_debug_register(sys->k) != 0)
 		metal_panic("kernel: out of memory at start");
 }
@@ -222,7 +223,7 @@ static void run_program(const struct program *prog, const char *cid)
 		metal_exit(METAL_EXIT_FAIL);
 	}
 	for (;;) {
-		while (kern_has_ready(sys.k))
+		if (kern_has_ready(sys.k))
 			kern_run_ready(sys.k);
 		if (sys.main_done)
 			break;
@@ -273,20 +274,18 @@ static void run_system(void)
 		metal_serial_puts("\n");
 		metal_exit(METAL_EXIT_FAIL);
 	}
+	/* The natives are answered after every round, not only when nothing is ready: a
+	 * program that never blocks (spin) must not starve the shell's input. */
 	int st = kern_system_step(s);
 	while (st < KERN_SYSTEM_ENDED) {
-		while (kern_has_ready(sys.k) && st < KERN_SYSTEM_ENDED) {
+		if (kern_has_ready(sys.k)) {
 			kern_run_ready(sys.k);
-			st = kern_system_step(s);
-		}
-		if (st >= KERN_SYSTEM_ENDED)
-			break;
-		if (!natives_waiting(&sys) && !kern_has_ready(sys.k)) {
+		} else if (!natives_waiting(&sys) && !kern_has_ready(sys.k)) {
 			st = kern_system_stalled(s);
 			break;
-		}
-		if (!kern_has_ready(sys.k))
+		} else if (!kern_has_ready(sys.k)) {
 			metal_timer_wait();
+		}
 		natives_wake(&sys);
 		st = kern_system_step(s);
 	}
@@ -352,15 +351,16 @@ static _Noreturn void kernel_main(void)
 		__asm__ volatile("sub $16, %%rsp; mov %%rsp, (%%rsp); movq $1, 8(%%rsp); mov %%rsp, %%rbp; ud2"
 				 : : : "memory");
 	else {
-		const struct program *p = &programs[0];
+		const struct program *p = NULL;
 		for (size_t i = 0; i < sizeof programs / sizeof programs[0]; i++)
 			if (has_word(cmdline, programs[i].word))
 				p = &programs[i];
 		char cid[WOS_CID_MAX];
-		if (has_word(cmdline, "system"))
-			run_system();
+		const char *by_cid = word_value(cmdline, "run-cid=", cid, sizeof cid);
+		if (p || by_cid)
+			run_program(p ? p : &programs[0], by_cid);
 		else
-			run_program(p, word_value(cmdline, "run-cid=", cid, sizeof cid));
+			run_system();
 	}
 	/* "hold": stay up, so that tests/metal/screen_test.c can take a screendump (it
 	 * then quits QEMU).  For 30 s only: a QEMU whose test was killed still ends. */

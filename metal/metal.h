@@ -174,13 +174,18 @@ size_t metal_stdin_poll(void);
 /* Reads it and checks every block against its CID; a bad bundle stops the boot
  * (metal_panic, saying why).  Before metal_frames_init. */
 void metal_bundle_init(uint32_t info_addr);
-/* The bytes of the block whose SHA-256 is digest, or NULL; valid forever. */
-const uint8_t *metal_bundle_get(const uint8_t digest[32], size_t *len);
+/* The bytes of the block of that codec (WOS_CODEC_RAW or _DAG_PB) whose SHA-256 is
+ * digest, or NULL; valid forever. */
+const uint8_t *metal_bundle_get(uint64_t codec, const uint8_t digest[32], size_t *len);
 /* The system file, the bundle's root block (not NUL-terminated; valid forever). */
 const char *metal_bundle_system(size_t *len);
 
 /* loader.c: the loader interface served from the bundle; -1 when registering fails. */
 int metal_loader_register(struct kern_state *k);
+/* Programs by the name their system file gives them ("run spin" at the shell), for
+ * kern_process_register: read from the bundle, `manual` programs too. */
+struct kern_path_reader;
+extern const struct kern_path_reader metal_loader_names;
 
 /* mb2.c: the multiboot2 info (GRUB) translated into a multiboot1 info with the
  * command line and memory map copied out of it; returns the translation's address,

@@ -2,7 +2,8 @@
 #
 #   make metal      build/metal/wasmos.elf: an ELF64 with a multiboot1 header (a.out
 #                   kludge) that QEMU's -kernel and GRUB boot (metal/boot.S)
-#   make qemu       boot it in QEMU, serial on this terminal
+#   make qemu       boot it in QEMU: the demo system's shell on this terminal, and
+#                   in a window when there is a display
 #   make test-metal tests/metal/boot_test.sh, -kernel and GRUB under SeaBIOS
 #   make iso        build/metal/wasmos.iso: GRUB boots the same ELF by multiboot2,
 #                   from BIOS or UEFI (metal/mkiso.sh, metal/mb2.c)
@@ -30,7 +31,6 @@ METAL_OBJS := $(patsubst %,build/metal/%.o,$(basename $(METAL_SRCS))) \
 # Helpers gcc may call (__popcountdi2 and the like).  Interrupts stay off while
 # metal runs C code, so libgcc's use of the red zone is safe for now.
 METAL_LIBGCC := $(shell $(METAL_CC) -print-libgcc-file-name)
-QEMU_FLAGS := -accel tcg -display none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
 
 .PHONY: metal qemu test-metal iso qemu-iso qemu-uefi test-metal-uefi uefi qemu-uefi-app \
 	test-metal-uefi-app
@@ -71,6 +71,21 @@ build/metal/system.car: system/metal.sys build/release/wasmos $(PROGRAMS)
 	$(Q)build/release/wasmos pack $< -o $@ >/dev/null
 build/metal/metal/bundle_car.o: build/metal/system.car
 
+# The test system (system/metal-test.sys, docs/metal.md) in its own bundle, which
+# tests/metal/boot_test.sh boots as a module on every boot path: with syscheck, its
+# essential program (tests/metal/progs), and big-hello, hello with a 1.5 MiB custom
+# section, a program over 1 MiB that the bundle holds as a UnixFS DAG.
+$(eval $(call wasmos_program,metal/syscheck,tests/metal/progs/syscheck.c))
+build/programs/metal/big-hello.wasm: build/programs/hello.wasm
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q){ cat $<; printf '\000\204\200\140\003pad'; head -c 1572864 /dev/zero; } >$@
+build/metal/test.car: system/metal-test.sys build/release/wasmos $(PROGRAMS) \
+		build/programs/metal/big-hello.wasm
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  PACK    $@")
+	$(Q)build/release/wasmos pack $< -o $@ >/dev/null
+test test-metal test-metal-uefi test-metal-uefi-app: build/metal/test.car
+
 # Linked twice, for the symbol table the exception report names code with (metal/ksyms.sh,
 # metal/ksyms.c): pass 1 with an empty table, pass 2 with pass 1's symbols.  The table
 # is the last loaded section, so it cannot move the code; the check proves that pass 2
@@ -88,10 +103,17 @@ build/metal/wasmos.elf: $(METAL_OBJS) metal/linker.ld metal/ksyms.sh
 		{ echo "metal.mk: the symbol table moved the symbols it lists ($@.pass1, $@.pass2)" >&2; exit 1; }
 	$(Q)mv $@.pass2 $@ && rm -f $@.pass1
 
-# QEMU exits with (code << 1) | 1; metal_exit(METAL_EXIT_OK) gives 33.
+# make qemu: the demo system, with its shell on this terminal (COM1) and, when there
+# is a display ($$DISPLAY), in a window too (the screen and the PS/2 keyboard).  Ctrl-C
+# goes to the guest; Ctrl-A X quits QEMU.  The shell's `exit` ends the system, and
+# with it QEMU (isa-debug-exit: status 33); quitting QEMU gives 0.  Anything else
+# is the kernel failing.  The same for the ISO and UEFI boots.
+QEMU_TERM := -accel tcg -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	$(if $(DISPLAY),,-display none) -chardev stdio,id=con,mux=on,signal=off \
+	-serial chardev:con -mon chardev=con,mode=readline
 qemu: build/metal/wasmos.elf
-	qemu-system-x86_64 $(QEMU_FLAGS) -kernel $< -serial stdio; \
-		rc=$$?; echo "qemu: exit status $$rc"; [ $$rc -eq 33 ]
+	qemu-system-x86_64 $(QEMU_TERM) -kernel $<; \
+		rc=$$?; echo "qemu: exit status $$rc"; [ $$rc -eq 33 ] || [ $$rc -eq 0 ]
 
 test-metal: build/metal/wasmos.elf build/metal/wasmos.iso
 	$(Q)tests/metal/boot_test.sh build/metal/wasmos.elf build/metal/wasmos.iso
@@ -103,12 +125,12 @@ build/metal/wasmos.iso: build/metal/wasmos.elf metal/mkiso.sh
 
 # -nic none: otherwise OVMF, finding no boot entry it likes first, tries PXE and waits.
 qemu-iso: build/metal/wasmos.iso
-	qemu-system-x86_64 $(QEMU_FLAGS) -nic none -cdrom $< -serial stdio; \
-		rc=$$?; echo "qemu: exit status $$rc"; [ $$rc -eq 33 ]
+	qemu-system-x86_64 $(QEMU_TERM) -nic none -cdrom $<; \
+		rc=$$?; echo "qemu: exit status $$rc"; [ $$rc -eq 33 ] || [ $$rc -eq 0 ]
 
 qemu-uefi: build/metal/wasmos.iso
-	qemu-system-x86_64 $(QEMU_FLAGS) -nic none -bios /usr/share/ovmf/OVMF.fd -cdrom $< -serial stdio; \
-		rc=$$?; echo "qemu: exit status $$rc"; [ $$rc -eq 33 ]
+	qemu-system-x86_64 $(QEMU_TERM) -nic none -bios /usr/share/ovmf/OVMF.fd -cdrom $<; \
+		rc=$$?; echo "qemu: exit status $$rc"; [ $$rc -eq 33 ] || [ $$rc -eq 0 ]
 
 test-metal-uefi: build/metal/wasmos.iso
 	$(Q)tests/metal/boot_test.sh --uefi build/metal/wasmos.iso
@@ -142,9 +164,9 @@ build/metal/wasmos-uefi.img: build/metal/uefi/BOOTX64.EFI build/metal/wasmos.elf
 	$(Q)metal/mkuefi.sh build/metal/uefi/BOOTX64.EFI build/metal/wasmos.elf $@
 
 qemu-uefi-app: build/metal/wasmos-uefi.img
-	qemu-system-x86_64 $(QEMU_FLAGS) -nic none -bios /usr/share/ovmf/OVMF.fd \
-		-drive format=raw,file=$< -serial stdio; \
-		rc=$$?; echo "qemu: exit status $$rc"; [ $$rc -eq 33 ]
+	qemu-system-x86_64 $(QEMU_TERM) -nic none -bios /usr/share/ovmf/OVMF.fd \
+		-drive format=raw,file=$<; \
+		rc=$$?; echo "qemu: exit status $$rc"; [ $$rc -eq 33 ] || [ $$rc -eq 0 ]
 
 test-metal-uefi-app: build/metal/wasmos-uefi.img
 	$(Q)tests/metal/boot_test.sh --uefi-app build/metal/wasmos-uefi.img

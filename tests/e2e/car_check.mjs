@@ -4,7 +4,8 @@
 // Prints "root CID", then "CID SIZE" per block in file order, CIDs in base32
 // ("bafkrei..."); with OUTDIR, writes each block's bytes to OUTDIR/CID.  Exits 1,
 // naming the block, when the header is not the canonical dag-cbor {roots: [CID],
-// version: 1}, a CID is not raw sha2-256, or a block's bytes hash to another CID.
+// version: 1}, the root is not raw sha2-256, a block's CID is neither raw nor dag-pb
+// (a UnixFS node of a program over 1 MiB) sha2-256, or its bytes hash to another CID.
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 
@@ -43,10 +44,11 @@ function base32(bytes) {
   return out;
 }
 
-// A raw sha2-256 CIDv1 is 01 55 12 20 and 32 bytes of digest.
-function rawCid(bytes) {
-  if (bytes.length !== 36 || bytes[0] !== 1 || bytes[1] !== 0x55 || bytes[2] !== 0x12 || bytes[3] !== 0x20)
-    die(`not a raw sha2-256 CIDv1: ${bytes.toString('hex')}`);
+// A raw sha2-256 CIDv1 is 01 55 12 20 and 32 bytes of digest; a dag-pb one 01 70 12 20.
+function rawCid(bytes, dagPbToo) {
+  const codecOk = bytes[1] === 0x55 || (dagPbToo && bytes[1] === 0x70);
+  if (bytes.length !== 36 || bytes[0] !== 1 || !codecOk || bytes[2] !== 0x12 || bytes[3] !== 0x20)
+    die(`not a ${dagPbToo ? 'raw or dag-pb' : 'raw'} sha2-256 CIDv1: ${bytes.toString('hex')}`);
   return bytes;
 }
 
@@ -66,7 +68,7 @@ while (at < car.length) {
   const len = varint();
   const start = at;
   if (len < 36 || at + len > car.length) die('a block runs past the end');
-  const cid = rawCid(car.subarray(at, at + 36));
+  const cid = rawCid(car.subarray(at, at + 36), true);
   const data = car.subarray(at + 36, at + len);
   const digest = createHash('sha256').update(data).digest();
   if (!digest.equals(cid.subarray(4))) die(`block at ${start}: its bytes do not match ${base32(cid)}`);

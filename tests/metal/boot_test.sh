@@ -83,7 +83,7 @@ boot() {
 }
 
 # screen [--args CMDLINE] [--wait MARKER] [X,Y,RRGGBB...]: boots with CMDLINE (default
-# "hold": the kernel stays up after hello, or after an exception report) and a QMP
+# "run=hello hold": the kernel stays up after hello, or after an exception report) and a QMP
 # socket; then tests/metal/screen_test.c waits for MARKER (default: the exit line) on
 # serial, takes a screendump and checks, cell by cell, that the console (metal/vga.c
 # or metal/fb.c) drew the serial text.  The serial log is removed first, so that an
@@ -92,7 +92,7 @@ boot() {
 screen_test=$(dirname "$elf")/screen_test
 screen() {
 	local sock="$out.qmp" shot="$out.ppm" m=("${medium[@]}") how=${medium[*]:--kernel}
-	local args=hold marker="exited with status"
+	local args="run=hello hold" marker="exited with status"
 	[ "${1:-}" = --args ] && { args=$2; shift 2; }
 	[ "${1:-}" = --wait ] && { marker=$2; shift 2; }
 	local what="the serial text of '$args', cell by cell"
@@ -110,21 +110,108 @@ screen() {
 	rm -f "$sock" "$shot"
 }
 
+# The test system (system/metal-test.sys), packed beside the kernel by make into
+# build/metal/test.car, which replaces the embedded bundle as a module on every boot
+# path.  Its programs run side by side: hello, args (arguments and environment),
+# clocks, random, the kv pair (an IPC round trip), trap (the kernel's report, with a
+# Wasm backtrace naming fail_here), big (a program over 1 MiB, served as a CAR of its
+# UnixFS blocks), and spin, which never yields, so all the others finish only by
+# preemption.  check, the essential program, waits for each to end through the
+# process interface and checks its exit code and that spin still runs, then ends the
+# system: status 0 and isa-debug-exit (33) only after everything has reported.
+test_car=$(dirname "$img")/test.car
+test_system() {
+	boot "(the test system, as a module)" 33 "wasmos: bundle: 13 blocks from the module" \
+		"kv-server: serving kv" "hello from wasmos" "arg 1: two words" "arg 2: x=y" "env GREETING=hi" \
+		"10 passed, 0 failed" "5 passed, 0 failed" "kv-client: all ok" "before trap" \
+		"re:^wasmos: pid [0-9]+ \(trap\): trap: unreachable\$" "re:^wasmos:   #0  func\[[0-9]+\] fail_here\$" \
+		"arg 0: big" "arg 1: from-a-dag" \
+		"syscheck: ok   trap: ended with the exit code wanted (134)" \
+		"syscheck: ok   big: ended with the exit code wanted (0)" \
+		"re:^syscheck: ok   spin: still runs, and has used fuel \([1-9][0-9]*\)\$" "syscheck: all ok" \
+		"wasmos: system: essential program check ended (exit 0)" "wasmos: system ended with status 0"
+	! grep -qE "after trap|FAIL|, [1-9][0-9]* failed" "$out"
+	check "nothing failed, and nothing ran after the trap" $?
+	[ "$(grep -c "^syscheck: ok  " "$out")" -eq 8 ]
+	check "check made its 8 checks" $?
+}
+
+# The demo system, the default boot: hello, kv-server and kv-client, and the essential
+# shell on stdin.  session types commands once the shell prompts, on COM1 (serial) or
+# as keys (monitor: sendkey), each after the prompt before it; "exit" ends the shell
+# and so the system, with status 0.
+wait_serial() { # marker: until serial shows it, at most 30 s
+	for _ in $(seq 300); do
+		grep -qF -- "$1" "$out" 2>/dev/null && return
+		sleep 0.1
+	done
+}
+session() { # how (serial|monitor), then each command line (serial) or its keys (monitor)
+	local how=$1 line rc
+	shift
+	: >"$out"
+	# Serial on stdout goes straight to $out, which the writer watches; the monitor's
+	# output goes elsewhere.
+	local io=(-serial "file:$out" -monitor stdio) log=$out.stdout
+	[ "$how" = serial ] && io=(-serial stdio -monitor none) log=$out
+	{
+		wait_serial "wasmos> "
+		for line in "$@"; do
+			local before
+			before=$(grep -o "wasmos> " "$out" 2>/dev/null | wc -l)
+			if [ "$how" = serial ]; then printf '%s\r' "$line"; else printf '%b' "$line"; fi
+			for _ in $(seq 300); do   # the next prompt, or the end
+				[ "$(grep -o "wasmos> " "$out" | wc -l)" -gt "$before" ] && break
+				grep -qF "wasmos: system " "$out" && break
+				sleep 0.1
+			done
+		done
+		wait_serial "wasmos: system "
+	} | timeout 60 qemu-system-x86_64 -accel tcg -display none -no-reboot -nic none \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 "${firmware[@]}" "${medium[@]}" "${io[@]}" \
+		>>"$log" 2>/dev/null
+	rc=$?
+	rm -f "$out.stdout"
+	[ "$rc" -eq 33 ]
+	check "the demo system (${medium[*]}) with commands on $how exits with status 33 (got $rc)" $?
+	for m in "hello from wasmos" "kv-server: serving kv" "kv-client: all ok" \
+		"wasmos: system: essential program shell ended (exit 0)" "wasmos: system ended with status 0"; do
+		grep -qF -- "$m" "$out"
+		check "serial shows '$m'" $?
+	done
+}
+sendkeys() { # QEMU key names: one monitor command each
+	local k keys=""
+	for k in "$@"; do keys+="sendkey $k\n"; done
+	printf '%s' "$keys"
+}
+
 # GRUB under OVMF: the same ISO's EFI image; GRUB has left boot services and enters
 # the same 32-bit stub.  -bios OVMF.fd keeps no variables between runs.
 if [ "$uefi" -eq 1 ]; then
 	firmware=(-bios /usr/share/ovmf/OVMF.fd)
 	medium=(-cdrom "$iso")
-	boot "" 33 "wasmos: booted" "hello from wasmos" "wasmos: hello exited with status 0"
+	session serial ps exit
+	if metal/mkiso.sh "$(dirname "$iso")/wasmos.elf" "$tmp_iso" "" "$test_car"; then
+		medium=(-cdrom "$tmp_iso")
+		test_system
+	else
+		check "metal/mkiso.sh builds an ISO with the test system" 1
+	fi
 	# Without isa-debug-exit the kernel powers off by ACPI (metal/acpi.c), with the
 	# RSDP GRUB copied from the UEFI configuration table into its multiboot2 tag.
-	exitdev=()
-	boot "" 0 "wasmos: hello exited with status 0" \
-		"wasmos: powering off by ACPI (S5, RSDP from the multiboot2 tag)"
-	exitdev=("${debug_exit[@]}")
+	if metal/mkiso.sh "$(dirname "$iso")/wasmos.elf" "$tmp_iso" "run=hello"; then
+		medium=(-cdrom "$tmp_iso")
+		exitdev=()
+		boot "run=hello" 0 "wasmos: booted" "hello from wasmos" "wasmos: hello exited with status 0" \
+			"wasmos: powering off by ACPI (S5, RSDP from the multiboot2 tag)"
+		exitdev=("${debug_exit[@]}")
+	else
+		check "metal/mkiso.sh builds an ISO with run=hello" 1
+	fi
 	# No text mode here: GRUB passes the GOP framebuffer, and metal/fb.c draws on it.
 	# The ELF is the one beside the ISO (make iso builds both in build/metal).
-	if metal/mkiso.sh "$(dirname "$iso")/wasmos.elf" "$tmp_iso" "hold"; then
+	if metal/mkiso.sh "$(dirname "$iso")/wasmos.elf" "$tmp_iso" "run=hello hold"; then
 		medium=(-cdrom "$tmp_iso")
 		screen
 	else
@@ -173,12 +260,14 @@ if [ "$uefi_app" -eq 1 ]; then
 	mcopy -i "$img" ::/EFI/BOOT/BOOTX64.EFI "$efi" && mcopy -i "$img" ::/EFI/BOOT/WASMOS.ELF "$kernel"
 	check "the image holds EFI/BOOT/BOOTX64.EFI and EFI/BOOT/WASMOS.ELF" $?
 	drive "$img"
-	boot "" 33 "wasmos-uefi: kernel at 0x100000..0x" "wasmos: booted" "hello from wasmos" \
-		"wasmos: hello exited with status 0"
+	session serial ps exit
+	grep -qF "wasmos-uefi: kernel at 0x100000..0x" "$out"
+	check "serial shows 'wasmos-uefi: kernel at 0x100000..0x'" $?
 	# Without isa-debug-exit the kernel powers off by ACPI, with the RSDP the loader
 	# copied from the UEFI configuration table into the multiboot2 tag.
+	metal/mkuefi.sh "$efi" "$kernel" "$variant" "run=hello" && drive "$variant"
 	exitdev=()
-	boot "" 0 "wasmos: hello exited with status 0" \
+	boot "run=hello" 0 "wasmos: hello exited with status 0" \
 		"wasmos: powering off by ACPI (S5, RSDP from the multiboot2 tag)"
 	exitdev=("${debug_exit[@]}")
 	# CMDLINE.TXT reaches the kernel in the command line tag; the heap test runs the
@@ -194,19 +283,13 @@ if [ "$uefi_app" -eq 1 ]; then
 	boot "test=heap (from the UEFI shell)" 33 \
 		"command line 'fs0:\EFI\BOOT\LOADER.EFI test=heap'" "wasmos: heap ok"
 	# BUNDLE.CAR goes to the kernel as a module (tag 3) and replaces the embedded
-	# bundle: one of sleep.wasm alone, packed by the hosted `wasmos pack`.
-	wasmos=$(dirname "$img")/../release/wasmos
-	printf 'program sleep %s\n' "$PWD/build/programs/metal/sleep.wasm" >"$cars/sleep.sys"
-	sleep_cid=$("$wasmos" pack "$cars/sleep.sys" -o "$cars/sleep.car" | awk '$2 == "sleep" { print $1 }')
-	[ -n "$sleep_cid" ]
-	check "wasmos pack makes the test bundle" $?
-	metal/mkuefi.sh "$efi" "$kernel" "$variant" "run-cid=$sleep_cid" "$cars/sleep.car" &&
-		drive "$variant"
-	boot "run-cid=$sleep_cid" 33 "bundle $(stat -c %s "$cars/sleep.car") bytes" \
-		"wasmos: bundle: 2 blocks from the module" "sleep: slept 50 ms" \
-		"wasmos: $sleep_cid exited with status 0"
+	# bundle: the test system's.
+	metal/mkuefi.sh "$efi" "$kernel" "$variant" "" "$test_car" && drive "$variant"
+	test_system
+	grep -qF "bundle $(stat -c %s "$test_car") bytes" "$out"
+	check "serial shows the loader's 'bundle $(stat -c %s "$test_car") bytes'" $?
 	# The GOP framebuffer (the loader's framebuffer tag) shows the serial text.
-	metal/mkuefi.sh "$efi" "$kernel" "$variant" "hold" && drive "$variant"
+	metal/mkuefi.sh "$efi" "$kernel" "$variant" "run=hello hold" && drive "$variant"
 	screen
 	# The framebuffer interface on it: 32-bit pixels here, where GRUB gives 24.
 	metal/mkuefi.sh "$efi" "$kernel" "$variant" "run=fbdemo hold" && drive "$variant"
@@ -231,8 +314,8 @@ if [ "$uefi_app" -eq 1 ]; then
 fi
 
 # metal_exit(METAL_EXIT_OK = 0x10) -> (0x10 << 1) | 1 = 33; METAL_EXIT_FAULT (0x12) -> 37.
-# The default boot runs the embedded WASI hello through the kernel core.
-boot "" 33 "wasmos: booted" "hello from wasmos" "arg 0: hello" "wasmos: hello exited with status 0"
+# run=hello runs the embedded WASI hello alone through the kernel core.
+boot "run=hello" 33 "wasmos: booted" "hello from wasmos" "arg 0: hello" "wasmos: hello exited with status 0"
 boot "test=heap" 33 "wasmos: heap ok"
 # The exception report (metal/idt.c): the function the fault hit, by the kernel's
 # symbol table (metal/ksyms.sh), the registers, and a backtrace by frame pointers
@@ -272,9 +355,9 @@ boot "test=loopframe" 37 "wasmos: exception 6 (invalid opcode) in kernel_main+0x
 # as it also does after a triple fault, so the line on serial is what proves it.  The
 # pc machine's PM1 block is the PIIX4's; q35's is the ICH9's.
 exitdev=()
-boot "" 0 "hello from wasmos" "wasmos: powering off by ACPI (S5, RSDP from the BIOS area)"
+boot "run=hello" 0 "hello from wasmos" "wasmos: powering off by ACPI (S5, RSDP from the BIOS area)"
 machine=(-M q35)
-boot "" 0 "hello from wasmos" "wasmos: powering off by ACPI (S5, RSDP from the BIOS area)"
+boot "run=hello" 0 "hello from wasmos" "wasmos: powering off by ACPI (S5, RSDP from the BIOS area)"
 machine=()
 # A fault powers off too (its exit code is lost: a real machine has nowhere to put it).
 boot "test=fault" 0 "wasmos: end of exception report" \
@@ -282,7 +365,7 @@ boot "test=fault" 0 "wasmos: end of exception report" \
 # With no ACPI tables at all the kernel says why and halts; the test stops QEMU.
 : >"$out"
 timeout 60 qemu-system-x86_64 -machine acpi=off -accel tcg -display none -no-reboot -nic none \
-	-kernel "$elf" -serial "file:$out" </dev/null >/dev/null 2>&1 &
+	-kernel "$elf" -append run=hello -serial "file:$out" </dev/null >/dev/null 2>&1 &
 qemu=$!
 for _ in $(seq 300); do
 	grep -qF "wasmos: halted" "$out" && break
@@ -331,12 +414,6 @@ boot "run=lspci" 33 "00:00.0 8086:1237 class 06 00" "00:01.0 8086:7000 class 06 
 # COM1 with the monitor off, the serial port on stdin and stdout.  The writer keeps
 # its end of the pipe open until the program has answered (or 30 s), so QEMU never
 # sees the end of its input first.
-wait_serial() { # marker: until serial shows it, at most 30 s
-	for _ in $(seq 300); do
-		grep -qF -- "$1" "$out" 2>/dev/null && return
-		sleep 0.1
-	done
-}
 typed() { # how (monitor|serial|qmp), program, what to write once it says it is ready[, status]
 	local how=$1 prog=$2 keys=$3 want=${4:-33} rc
 	: >"$out"
@@ -352,11 +429,6 @@ typed() { # how (monitor|serial|qmp), program, what to write once it says it is 
 	rm -f "$out.stdout"
 	[ "$rc" -eq "$want" ]
 	check "run=$prog typed through $how exits with status $want (got $rc)" $?
-}
-sendkeys() { # QEMU key names: one monitor command each
-	local k keys=""
-	for k in "$@"; do keys+="sendkey $k\n"; done
-	printf '%s' "$keys"
 }
 # The line discipline (metal/stdin.c) echoes what is typed, backspace erasing ("\b \b"
 # on the console), and hands the program the edited line: Ctrl-C drops a line, DEL
@@ -428,7 +500,7 @@ sleep_cid=$("$wasmos" pack "$cars/sleep.sys" -o "$cars/sleep.car" | awk '$2 == "
 check "wasmos pack makes the test bundles" $?
 cmp -s "$cars/metal.car" "$(dirname "$elf")/system.car"
 check "the embedded bundle is system/metal.sys packed" $?
-boot "" 33 "wasmos: bundle: 5 blocks from the kernel image, system bafkrei"
+boot "run=hello" 33 "wasmos: bundle: 7 blocks from the kernel image, system bafkrei"
 boot "run-cid=$hello_cid" 33 "hello from wasmos" "wasmos: $hello_cid exited with status 0"
 boot "run-cid=$sleep_cid" 35 "wasmos: did not start: $sleep_cid: the loader has no such program"
 medium=(-kernel "$elf" -initrd "$cars/sleep.car" -append "run-cid=$sleep_cid")
@@ -452,67 +524,51 @@ grep -qF "sleep:" "$out"
 check "nothing of the corrupt bundle ran" $?
 medium=(-kernel "$elf" -initrd "$cars/sleep.sys" -append "")
 boot "" 35 "wasmos: panic: bundle (module): not a CAR we read, at byte 0"
+medium=(-kernel "$elf" -initrd "$test_car")
+test_system
 medium=()
 
-# "system": the bundle's system file (system/metal.sys) booted by the kernel core
-# (kern_system_boot, the parser and supervisor of `wasmos boot`), every program by CID
-# through the loader native: hello, kv-server and kv-client, and the essential shell
-# on stdin.  session types commands once the shell prompts, on COM1 (serial) or as
-# keys (monitor: sendkey); "exit" ends the shell and so the system, with status 0.
-session() { # how (serial|monitor), then each command line (serial) or its keys (monitor)
-	local how=$1 line rc
-	shift
-	: >"$out"
-	# Serial on stdout goes straight to $out, which the writer watches; the monitor's
-	# output goes elsewhere.
-	local io=(-serial "file:$out" -monitor stdio) log=$out.stdout
-	[ "$how" = serial ] && io=(-serial stdio -monitor none) log=$out
-	{
-		wait_serial "wasmos> "
-		for line in "$@"; do
-			local before
-			before=$(grep -o "wasmos> " "$out" 2>/dev/null | wc -l)
-			if [ "$how" = serial ]; then printf '%s\r' "$line"; else printf '%b' "$line"; fi
-			for _ in $(seq 300); do   # the next prompt, or the end
-				[ "$(grep -o "wasmos> " "$out" | wc -l)" -gt "$before" ] && break
-				grep -qF "wasmos: system " "$out" && break
-				sleep 0.1
-			done
-		done
-		wait_serial "wasmos: system "
-	} | timeout 60 qemu-system-x86_64 -accel tcg -display none -no-reboot -nic none \
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04 "${medium[@]}" "${io[@]}" \
-		>>"$log" 2>/dev/null
-	rc=$?
-	rm -f "$out.stdout"
-	[ "$rc" -eq 33 ]
-	check "the system (${medium[*]}) with commands on $how exits with status 33 (got $rc)" $?
-	for m in "hello from wasmos" "kv-server: serving kv" "kv-client: all ok" \
-		"wasmos: system: essential program shell ended (exit 0)" "wasmos: system ended with status 0"; do
-		grep -qF -- "$m" "$out"
-		check "serial shows '$m'" $?
-	done
-}
-medium=(-kernel "$elf" -append system)
-session serial ps "run -a kv $client_cid" exit
+# The default boot: the bundle's system file (system/metal.sys) booted by the kernel
+# core (kern_system_boot, the parser and supervisor of `wasmos boot`), every program by
+# CID through the loader native.  At the shell: kv-client again by its CID; trap by
+# its name (a `manual` program of the bundle): the kernel reports the trap with its
+# backtrace and the shell goes on; spin in the background, which fuel preempts, so
+# that ps still answers and lists it running; kill ends it.  Pids: hello 1, kv 2,
+# kv-client 3, shell 4, then 5, 6, 7 for what the shell starts.
+medium=(-kernel "$elf")
+session serial ps "run -a kv $client_cid" "run trap" "start spin" ps "kill 7" ps exit
 grep -Eq '^ +1 dead +0 .* hello$' "$out" && grep -Eq '^ +2 waiting .* kv$' "$out" &&
 	grep -Eq '^ +4 ready .* shell$' "$out"
 check "ps lists the system's processes" $?
 [ "$(grep -c "kv-client: all ok" "$out")" -eq 2 ]
 check "the shell ran kv-client again by its CID, from the bundle" $?
+grep -qxF "wasmos: pid 6 (trap): trap: unreachable" "$out" &&
+	grep -qE '^wasmos:   #[0-9]+  func\[[0-9]+\] fail_here$' "$out" && grep -qxF "[6] exited with 134" "$out"
+check "run trap: the kernel reports the trap in fail_here, the shell says exit 134" $?
+grep -qxF "[7] spin" "$out" && grep -Eq '^ +7 ready .* spin$' "$out" && grep -Eq '^ +7 dead .* spin$' "$out"
+check "start spin: ps answers while spin runs, and lists it dead after kill" $?
 [ "$fail" -eq 0 ] || { echo "--- serial:"; cat "$out"; echo "---"; }
 
 # GRUB from a CD under SeaBIOS, by multiboot2 (metal/mb2.c): the memory map and the
 # command line come from its tags.  The exception tests are not repeated: they test
 # the IDT, which does not depend on the loader.
 if [ -n "$iso" ]; then
+	# The default: the demo system, commands typed on the keyboard.
 	medium=(-cdrom "$iso")
-	boot "" 33 "wasmos: booted" "hello from wasmos" "arg 0: hello" "wasmos: hello exited with status 0"
+	session monitor "$(sendkeys p s ret)" "$(sendkeys e x i t ret)"
+	grep -Eq '^ +4 ready .* shell$' "$out"
+	check "ps, typed on the keyboard, lists the shell" $?
 	# ACPI power-off with the RSDP from GRUB's multiboot2 tag.
-	exitdev=()
-	boot "" 0 "wasmos: hello exited with status 0" \
-		"wasmos: powering off by ACPI (S5, RSDP from the multiboot2 tag)"
-	exitdev=("${debug_exit[@]}")
+	if metal/mkiso.sh "$elf" "$tmp_iso" "run=hello"; then
+		medium=(-cdrom "$tmp_iso")
+		exitdev=()
+		boot "run=hello" 0 "wasmos: booted" "hello from wasmos" "arg 0: hello" \
+			"wasmos: hello exited with status 0" \
+			"wasmos: powering off by ACPI (S5, RSDP from the multiboot2 tag)"
+		exitdev=("${debug_exit[@]}")
+	else
+		check "metal/mkiso.sh builds an ISO with run=hello" 1
+	fi
 	if metal/mkiso.sh "$elf" "$tmp_iso" "test=heap"; then
 		medium=(-cdrom "$tmp_iso")
 		boot "test=heap" 33 "wasmos: heap ok"
@@ -522,18 +578,10 @@ if [ -n "$iso" ]; then
 	# The embedded bundle, and a bundle given as a module2 (mb2.c's module tags).
 	if metal/mkiso.sh "$elf" "$tmp_iso" "run-cid=$hello_cid"; then
 		medium=(-cdrom "$tmp_iso")
-		boot "run-cid=$hello_cid" 33 "wasmos: bundle: 5 blocks from the kernel image" \
+		boot "run-cid=$hello_cid" 33 "wasmos: bundle: 7 blocks from the kernel image" \
 			"hello from wasmos" "wasmos: $hello_cid exited with status 0"
 	else
 		check "metal/mkiso.sh builds an ISO with run-cid" 1
-	fi
-	if metal/mkiso.sh "$elf" "$tmp_iso" "system"; then
-		medium=(-cdrom "$tmp_iso")
-		session monitor "$(sendkeys p s ret)" "$(sendkeys e x i t ret)"
-		grep -Eq '^ +4 ready .* shell$' "$out"
-		check "ps, typed on the keyboard, lists the shell" $?
-	else
-		check "metal/mkiso.sh builds an ISO with system" 1
 	fi
 	if metal/mkiso.sh "$elf" "$tmp_iso" "run-cid=$sleep_cid" "$cars/sleep.car"; then
 		medium=(-cdrom "$tmp_iso")
@@ -542,8 +590,14 @@ if [ -n "$iso" ]; then
 	else
 		check "metal/mkiso.sh builds an ISO with a module" 1
 	fi
+	if metal/mkiso.sh "$elf" "$tmp_iso" "" "$test_car"; then
+		medium=(-cdrom "$tmp_iso")
+		test_system
+	else
+		check "metal/mkiso.sh builds an ISO with the test system" 1
+	fi
 	# GRUB leaves BIOS text mode and says so in its framebuffer tag (EGA text).
-	if metal/mkiso.sh "$elf" "$tmp_iso" "hold"; then
+	if metal/mkiso.sh "$elf" "$tmp_iso" "run=hello hold"; then
 		medium=(-cdrom "$tmp_iso")
 		screen
 	else
