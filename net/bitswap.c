@@ -382,6 +382,7 @@ struct net_bitswap_client {
 	uint8_t recent[RECENT][WOS_CID_BIN_MAX];
 	size_t recent_len[RECENT];
 	size_t recent_at;
+	bool held;                /* net_bitswap_client_hold: wants wait for the release */
 };
 
 net_bitswap_client *net_bitswap_client_new(const net_bitswap_client_ops *ops, void *ud)
@@ -531,6 +532,7 @@ static void drop(net_bitswap_client *c, int s, const char *why, uint64_t now_ms)
  * wants in flight; one message per peer.  A want no peer is left for fails. */
 static void schedule(net_bitswap_client *c, uint64_t now_ms)
 {
+	if (c->held) return;
 	bool any_live = false;
 	for (int s = 0; s < (int)NET_BITSWAP_MAX_PEERS; s++)
 		if (c->slots[s].peer && !c->slots[s].dropped) any_live = true;
@@ -590,6 +592,12 @@ int net_bitswap_client_want(net_bitswap_client *c, const uint8_t *cid, size_t ci
 	*pp = w; /* in order: first wanted, first asked */
 	schedule(c, now_ms);
 	return 0;
+}
+
+void net_bitswap_client_hold(net_bitswap_client *c, bool hold, uint64_t now_ms)
+{
+	c->held = hold;
+	if (!hold) schedule(c, now_ms);
 }
 
 void net_bitswap_client_cancel(net_bitswap_client *c, void *want_ud)

@@ -135,6 +135,10 @@ void net_bitswap_client_remove_peer(net_bitswap_client *c, void *peer, uint64_t 
  * CID already wanted shares its answer. */
 int net_bitswap_client_want(net_bitswap_client *c, const uint8_t *cid, size_t cid_len, void *want_ud,
 			    uint64_t now_ms);
+/* While held, new wants are only noted; the release sends them, one message per
+ * peer.  Some peers (Helia) answer every message with every block still wanted, so
+ * many wants at once (the links of a node) go out together. */
+void net_bitswap_client_hold(net_bitswap_client *c, bool hold, uint64_t now_ms);
 /* Forgets a want (done is not called); the peer asked is sent a cancel. */
 void net_bitswap_client_cancel(net_bitswap_client *c, void *want_ud);
 /* A message from peer (decoded and checked here).  Returns 0, or the decode error

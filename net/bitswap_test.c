@@ -521,6 +521,29 @@ static int test_bitswap_client_waits_for_a_peer_and_survives_departures(void)
 	return 0;
 }
 
+static int test_bitswap_client_hold_sends_wants_together(void)
+{
+	fake f;
+	net_bitswap_client *c = new_client(&f, 1);
+	blk b[3];
+	net_bitswap_client_hold(c, true, 0);
+	for (int i = 0; i < 3; i++) {
+		b[i] = make_block(10, (uint8_t)(40 + i));
+		net_bitswap_client_want(c, b[i].cid, b[i].cid_len, &f, 0);
+	}
+	CHECK_EQ(f.nout, 0);
+	net_bitswap_client_hold(c, false, 1);
+	CHECK_EQ(f.nout, 1);
+	CHECK_EQ(f.out[0].s.ne, 3); /* one message: some peers answer each with all they owe */
+	for (int i = 0; i < 3; i++) {
+		reply(c, &f, 0, &b[i], -1, 2);
+		free(b[i].data);
+	}
+	CHECK_EQ(f.done, 3);
+	net_bitswap_client_free(c);
+	return 0;
+}
+
 static int test_bitswap_client_drops_a_peer_sending_garbage(void)
 {
 	fake f;
@@ -656,6 +679,7 @@ int main(void)
 		TEST(test_bitswap_client_cancel_sends_cancel_and_no_done),
 		TEST(test_bitswap_client_caps_wants_in_flight),
 		TEST(test_bitswap_client_waits_for_a_peer_and_survives_departures),
+		TEST(test_bitswap_client_hold_sends_wants_together),
 		TEST(test_bitswap_client_drops_a_peer_sending_garbage),
 		TEST(test_bitswap_server_answers_block_have_and_donthave),
 		TEST(test_bitswap_server_splits_answers_under_the_message_cap),
