@@ -95,12 +95,13 @@ int hosted_cmd_id(int argc, char **argv)
 static void node_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: wasmos node [-v] [--listen MULTIADDR]... [--peer MULTIADDR]...\n"
+		"usage: wasmos node [-v] [--echo] [--listen MULTIADDR]... [--peer MULTIADDR]...\n"
 		"\n"
 		"Runs a libp2p node (TCP, Noise, yamux) that serves identify and ping, until\n"
 		"SIGINT or SIGTERM.  Prints 'peer id ID', then 'listening on ADDRESS' for each\n"
 		"--listen, and connects to each --peer.  -v reports peers that connect, identify\n"
-		"or leave, on stderr.\n"
+		"or leave, on stderr.  --echo also serves /wasmos/echo/1.0.0, which sends back\n"
+		"every byte it gets (a test of flow control with other implementations).\n"
 		"\n%s",
 		hosted_p2p_flags_help);
 }
@@ -123,11 +124,48 @@ static void report_peer(void *ud, const net_peerid *peer, enum net_peer_event ev
 	}
 }
 
+/* /wasmos/echo/1.0.0: every byte back, then our FIN after the remote's. */
+static void echo_opened(void *ud, net_stream *s)
+{
+	(void)ud;
+	(void)s;
+}
+
+static void echo_bytes(void *ud, net_stream *s, const uint8_t *p, size_t len)
+{
+	(void)ud;
+	/* the queue's cap bounds what a remote that never reads can make us hold */
+	if (net_stream_write(s, p, len) != 0) net_stream_reset(s);
+}
+
+static void echo_fin(void *ud, net_stream *s)
+{
+	(void)ud;
+	net_stream_close(s);
+}
+
+static void echo_closed(void *ud, net_stream *s, int err)
+{
+	(void)ud;
+	(void)s;
+	(void)err;
+}
+
+static const net_stream_ops ECHO_OPS = { echo_opened, echo_bytes, echo_fin, echo_closed, 0 };
+
 int hosted_cmd_node(int argc, char **argv)
 {
 	hosted_p2p_opts o;
-	bool verbose = false;
+	bool verbose = false, echo = false;
 	int rest;
+	/* --echo is this command's own: take it out before the shared flags */
+	for (int k = 1; k < argc; k++) {
+		if (strcmp(argv[k], "--echo")) continue;
+		echo = true;
+		memmove(argv + k, argv + k + 1, (size_t)(argc - k) * sizeof *argv);
+		argc--;
+		break;
+	}
 	if (parse("node", argc, argv, &o, &verbose, &rest, node_usage) != 0) return HOSTED_EXIT_USAGE;
 	if (rest < argc) {
 		fprintf(stderr, "wasmos node: unexpected argument '%s'\n", argv[rest]);
@@ -141,6 +179,7 @@ int hosted_cmd_node(int argc, char **argv)
 	}
 	net_node *n = hosted_p2p_node(p);
 	if (verbose) net_node_watch_peers(n, report_peer, n);
+	if (echo) net_node_handle(n, "/wasmos/echo/1.0.0", &ECHO_OPS, NULL);
 	char id[NET_PEERID_TEXT_MAX];
 	net_peerid_format(net_node_peerid(n), id);
 	printf("peer id %s\n", id);

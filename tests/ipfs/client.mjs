@@ -4,6 +4,9 @@
 //   node tests/ipfs/client.mjs identify MULTIADDR         prints one JSON line
 //   node tests/ipfs/client.mjs ping MULTIADDR             prints "pong"
 //   node tests/ipfs/client.mjs providers MULTIADDR CID    prints the provider peer ids
+//   node tests/ipfs/client.mjs echo MULTIADDR BYTES       prints "echoed BYTES" when a
+//        stream of /wasmos/echo/1.0.0 (wasmos node --echo) gave back the same BYTES
+//        random bytes: flow control both ways, with Helia's own yamux
 //
 // MULTIADDR ends in /p2p/PEERID.  fetch reads a raw CID as one block and anything else
 // as a UnixFS file.  Every network wait is bounded by TIMEOUT_MS (env, default 20000);
@@ -63,6 +66,37 @@ try {
   } else if (cmd === 'ping') {
     await libp2p.services.ping.ping(addr, { signal: signal() })
     process.stdout.write('pong\n')
+  } else if (cmd === 'echo') {
+    const size = Number(arg)
+    const data = new Uint8Array(size)
+    for (let off = 0; off < size; off += 65536) {
+      crypto.getRandomValues(data.subarray(off, Math.min(size, off + 65536)))
+    }
+    const stream = await libp2p.dialProtocol(addr, '/wasmos/echo/1.0.0', { signal: signal() })
+    const reading = (async () => {
+      const back = new Uint8Array(size)
+      let got = 0
+      for await (const chunk of stream.source) {
+        const bytes = chunk.subarray()
+        if (got + bytes.length > size) throw new Error(`echo: more than ${size} bytes came back`)
+        back.set(bytes, got)
+        got += bytes.length
+        if (got === size) break
+      }
+      return { back, got }
+    })()
+    // written in 64 KiB pieces, so the peer's window and ours both have to move
+    await stream.sink((function * () {
+      for (let off = 0; off < size; off += 65536) yield data.subarray(off, Math.min(size, off + 65536))
+    })())
+    const timer = setTimeout(() => stream.abort(new Error(`echo: no answer within ${TIMEOUT_MS} ms`)), TIMEOUT_MS)
+    const { back, got } = await reading
+    clearTimeout(timer)
+    if (got !== size || Buffer.compare(Buffer.from(back), Buffer.from(data)) !== 0) {
+      throw new Error(`echo: got ${got} of ${size} bytes, or different ones`)
+    }
+    await stream.close()
+    process.stdout.write(`echoed ${size}\n`)
   } else if (cmd === 'providers') {
     const cid = CID.parse(arg)
     await libp2p.dial(addr, { signal: signal() })

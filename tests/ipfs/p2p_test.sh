@@ -9,7 +9,8 @@
 #   refused by the Noise check.  Helia -> wasmos: `wasmos node --listen` is dialled by
 #   client.mjs, which identifies and pings it; `wasmos node --peer` dials Helia, which
 #   learns our listen address from identify.  Garbage on a wasmos connection closes
-#   that connection and the node goes on serving.
+#   that connection and the node goes on serving.  3 MB go through an echo stream of
+#   `wasmos node --echo` and back, so yamux window updates work both ways.
 # Prints each test's name with ok or FAIL, then "N passed, N failed".  Every run is
 # bounded by `timeout`; servers are stopped by their pid.
 # shellcheck disable=SC2015
@@ -184,6 +185,16 @@ test_garbage_closes_only_that_connection() {
 	kill -0 "$NODE_PID" || { fail "wasmos node died: $(cat "$TOP/node.err")"; return 1; }
 	client ping "$NODE_ADDR"
 	[ "$CRC" -eq 0 ] && [ "$COUT" = pong ] || { stop_node; fail "the node no longer serves"; return 1; }
+	stop_node
+}
+
+test_megabytes_flow_both_ways_through_yamux_windows() {
+	# 3 MB out and back on one stream: twelve 256 KiB windows each way, so both
+	# yamux implementations must send window updates the other one honours
+	node_start --echo --listen /ip4/127.0.0.1/tcp/0 || { stop_node; fail "no listen line"; return 1; }
+	client echo "$NODE_ADDR" 3000000
+	[ "$CRC" -eq 0 ] && [ "$COUT" = "echoed 3000000" ] || { stop_node; fail "echo through Helia's yamux"; return 1; }
+	kill -0 "$NODE_PID" || { fail "wasmos node died"; return 1; }
 	stop_node
 }
 
