@@ -4,7 +4,8 @@
  * the prompt "wasmos> ", and runs:
  *
  *   run [-a IFACE]... [-h IFACE]... PROGRAM [ARGS...]
- *                 spawn PROGRAM (a CID or a path) and wait for it to end; -a lets it
+ *                 spawn PROGRAM (a CID, or a path: on metal the name of a program
+ *                 of the boot bundle) and wait for it to end; -a lets it
  *                 emit to IFACE, -h lets it handle IFACE (the shell can pass on only
  *                 what it was granted itself)
  *   start ...     the same, without waiting: prints the pid
@@ -197,7 +198,8 @@ static void help(void)
 	       "  interfaces      list the interfaces this shell knows\n"
 	       "  help            this text\n"
 	       "  exit            leave\n"
-	       "PROGRAM is a CID (bafkrei...) or a path; -a grants emitting to IFACE, -h handling it.\n");
+	       "PROGRAM is a CID (bafkrei...) or a path (on metal: a program's name in the boot\n"
+	       "bundle); -a grants emitting to IFACE, -h handling it.\n");
 }
 
 int main(void)
