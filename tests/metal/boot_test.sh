@@ -146,6 +146,9 @@ wait_serial() { # marker: until serial shows it, at most 30 s
 		sleep 0.1
 	done
 }
+# What every session must show on serial: the demo's lines, unless a test sets others.
+session_marks=("hello from wasmos" "kv-server: serving kv" "kv-client: all ok"
+	"wasmos: system: essential program shell ended (exit 0)" "wasmos: system ended with status 0")
 session() { # how (serial|monitor), then each command line (serial) or its keys (monitor)
 	local how=$1 line rc
 	shift
@@ -173,9 +176,8 @@ session() { # how (serial|monitor), then each command line (serial) or its keys 
 	rc=$?
 	rm -f "$out.stdout"
 	[ "$rc" -eq 33 ]
-	check "the demo system (${medium[*]}) with commands on $how exits with status 33 (got $rc)" $?
-	for m in "hello from wasmos" "kv-server: serving kv" "kv-client: all ok" \
-		"wasmos: system: essential program shell ended (exit 0)" "wasmos: system ended with status 0"; do
+	check "the system (${medium[*]}) with commands on $how exits with status 33 (got $rc)" $?
+	for m in "${session_marks[@]}"; do
 		grep -qF -- "$m" "$out"
 		check "serial shows '$m'" $?
 	done
@@ -526,6 +528,20 @@ medium=(-kernel "$elf" -initrd "$cars/sleep.sys" -append "")
 boot "" 35 "wasmos: panic: bundle (module): not a CAR we read, at byte 0"
 medium=(-kernel "$elf" -initrd "$test_car")
 test_system
+# A program over 1 MiB started from the shell, by its name and by its dag-pb CID: the
+# name reader (metal/loader.c) joins its blocks, the loader answers a CAR of them.
+printf 'native log stdin time system-time random loader process kernel-debug\nprogram shell %s\n\tallow stdin process\n\tessential\nprogram big %s\n\tmanual\n' \
+	"$PWD/build/programs/shell.wasm" "$PWD/build/programs/metal/big-hello.wasm" >"$cars/big.sys"
+big_cid=$("$wasmos" pack "$cars/big.sys" -o "$cars/big.car" | awk '$2 == "big" { print $1 }')
+[[ $big_cid == bafybei* ]]
+check "wasmos pack names big-hello by a dag-pb root" $?
+medium=(-kernel "$elf" -initrd "$cars/big.car")
+session_marks=("wasmos: system ended with status 0")
+session serial "run big by-name" "run $big_cid by-cid" exit
+grep -qxF "arg 1: by-name" "$out" && grep -qxF "arg 0: $big_cid" "$out" && grep -qxF "arg 1: by-cid" "$out"
+check "the shell ran the program over 1 MiB by name and by CID" $?
+session_marks=("hello from wasmos" "kv-server: serving kv" "kv-client: all ok"
+	"wasmos: system: essential program shell ended (exit 0)" "wasmos: system ended with status 0")
 medium=()
 
 # The default boot: the bundle's system file (system/metal.sys) booted by the kernel
