@@ -11,7 +11,10 @@
 
 #include "cid.h"
 #include "dag.h"
+#include "p2p.h"
 #include "store.h"
+#include "swap.h"
+#include "dht.h"
 
 /* The text of the shared options, for the --help of each command. */
 const char hosted_fetch_options_help[] =
@@ -78,14 +81,16 @@ static void usage(FILE *f, bool full)
 		"\n"
 		"%s"
 		"  --timeout S        the same as --fetch-timeout\n"
+		"%s"
 		"\n"
-		"Sources today: HTTP trustless gateways (GET /ipfs/CID?format=raw for a raw\n"
-		"block, ?format=car for a dag-pb root).  The store is $WASMOS_HOME/blocks (see\n"
-		"wasmos add).\n"
+		"Sources: the --peer peers over bitswap 1.2.0 first (a dag-pb root's blocks are\n"
+		"wanted as its links become known), then each HTTP trustless gateway (GET\n"
+		"/ipfs/CID?format=raw for a raw block, ?format=car for a dag-pb root).  The\n"
+		"store is $WASMOS_HOME/blocks (see wasmos add).\n"
 		"\n"
 		"Exit status: 0 all stored, 1 a CID could not be fetched (the others still are),\n"
 		"64 bad usage or a malformed CID.\n",
-		hosted_fetch_options_help);
+		hosted_fetch_options_help, hosted_p2p_flags_help);
 }
 
 typedef struct fetch_run {
@@ -117,7 +122,9 @@ static bool all_done(void *ud)
 int hosted_cmd_fetch(int argc, char **argv)
 {
 	hosted_fetch_config c;
+	hosted_p2p_opts p2o;
 	memset(&c, 0, sizeof c);
+	memset(&p2o, 0, sizeof p2o);
 	c.progress = -1;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
@@ -131,6 +138,7 @@ int hosted_cmd_fetch(int argc, char **argv)
 			return HOSTED_EXIT_OK;
 		}
 		int o = hosted_fetch_option("fetch", argc, argv, &i, &c);
+		if (o == 0 && strcmp(a, "--offline") != 0) o = hosted_p2p_flag(&p2o, "fetch", argc, argv, &i);
 		if (o < 0) return HOSTED_EXIT_USAGE;
 		if (o == 0) {
 			fprintf(stderr, "wasmos fetch: unknown option '%s'%s\n", a,
@@ -161,6 +169,9 @@ int hosted_cmd_fetch(int argc, char **argv)
 	hosted_store_error err;
 	hosted_loop *loop = hosted_loop_new();
 	hosted_fetch *f = NULL;
+	hosted_p2p *p2p = NULL;
+	hosted_swap *swap = NULL;
+	hosted_dht *dht = NULL;
 	fetch_run *runs = calloc((size_t)(argc - i), sizeof *runs);
 	fetch_run **list = calloc((size_t)(argc - i) + 1, sizeof *list);
 	if (!loop || !runs || !list) {
@@ -170,6 +181,18 @@ int hosted_cmd_fetch(int argc, char **argv)
 	if (hosted_store_open(&st, NULL, &err) != 0) {
 		fprintf(stderr, "wasmos fetch: %s\n", err.msg);
 		goto out_free;
+	}
+	/* --peer: a node on the loop, its peers asked over bitswap before any gateway */
+	if (!c.offline && (p2o.npeers || p2o.nlistens)) {
+		if (!(p2p = hosted_p2p_start(loop, &p2o, "fetch"))) goto out_close;
+		if (!(swap = hosted_swap_new(hosted_p2p_node(p2p), NULL, 0))) {
+			fprintf(stderr, "wasmos fetch: out of memory\n");
+			goto out_close;
+		}
+		c.swap = swap;
+		c.dht = dht = hosted_dht_new(hosted_p2p_node(p2p));
+		for (size_t l = 0; hosted_p2p_peer(p2p, l); l++)
+			net_node_connect(hosted_p2p_node(p2p), hosted_p2p_peer(p2p, l));
 	}
 	if (!(f = hosted_fetch_new(loop, &c, why, sizeof why))) {
 		fprintf(stderr, "wasmos fetch: %s\n", why);
@@ -212,8 +235,13 @@ int hosted_cmd_fetch(int argc, char **argv)
 		fprintf(stderr, "wasmos fetch: cannot write the output: %s\n", strerror(errno));
 		status = HOSTED_EXIT_ERROR;
 	}
-	hosted_fetch_free(f);
 out_close:
+	hosted_fetch_free(f); /* first: its wants hold the swap, the swap the node */
+	hosted_dht_detach(dht);
+	hosted_swap_detach(swap);
+	hosted_p2p_free(p2p); /* its last events reach the detached swap and dht */
+	hosted_dht_free(dht);
+	hosted_swap_free(swap);
 	hosted_store_close(&st);
 out_free:
 	free(list);

@@ -22,6 +22,10 @@
 #include "http_get.h"
 #include "store.h"
 #include "unixfs.h"
+#include "dagpb.h"
+#include "swap.h"
+#include "bitswap.h"
+#include "dht.h"
 
 #define PROGRESS_EVERY_NS 100000000ull /* progress lines at most ten times a second */
 
@@ -39,6 +43,14 @@ typedef struct job {
 	uint8_t bin[WOS_CID_BIN_MAX]; /* the binary CID */
 	size_t bin_len;
 	uint32_t source;          /* the next gateway to ask */
+	bool swapped;             /* the bitswap peers were asked */
+	struct sblock *sblocks;   /* blocks bitswap brought for this job */
+	struct swant_ctx *swants; /* its wants in flight */
+	uint64_t swap_timer, swap_last_ns;
+	bool dht_asked, dht_running;  /* providers looked for in the DHT */
+	net_peerid providers[4];
+	size_t nproviders;
+	uint64_t dht_poll, dht_deadline_ns;
 	hosted_http_get *get;     /* the request in flight, or NULL */
 	uint64_t timer;           /* the first ask, due at once */
 	waiter *waiters;
@@ -54,6 +66,8 @@ struct hosted_fetch {
 	net_http_url gateways[HOSTED_FETCH_MAX_SOURCES];
 	char gateway_text[HOSTED_FETCH_MAX_SOURCES][NET_HTTP_MAX_HOST + NET_HTTP_MAX_PATH + 16];
 	uint32_t ngateways;
+	hosted_swap *swap;        /* bitswap peers, or NULL */
+	hosted_dht *dht;          /* the DHT, to find providers bitswap peers lack, or NULL */
 	bool offline, progress;
 	uint64_t timeout_ns;
 	char *store_home;
@@ -107,6 +121,8 @@ hosted_fetch *hosted_fetch_new(hosted_loop *loop, const hosted_fetch_config *c, 
 		memcpy(f->gateway_text[i], text, sizeof text);
 	}
 	f->ngateways = c->ngateways;
+	f->swap = c->swap;
+	f->dht = c->swap ? c->dht : NULL;
 	if (c->store_home && !(f->store_home = strdup(c->store_home))) {
 		snprintf(why, cap, "out of memory");
 		free(f);
@@ -115,8 +131,11 @@ hosted_fetch *hosted_fetch_new(hosted_loop *loop, const hosted_fetch_config *c, 
 	return f;
 }
 
+static void swap_stop(job *j);
+
 static void job_free(job *j)
 {
+	swap_stop(j);
 	while (j->waiters) {
 		waiter *w = j->waiters;
 		j->waiters = w->next;
@@ -143,7 +162,7 @@ void hosted_fetch_free(hosted_fetch *f)
 
 bool hosted_fetch_has_sources(const hosted_fetch *f)
 {
-	return !f->offline && f->ngateways > 0;
+	return !f->offline && (f->ngateways > 0 || f->swap);
 }
 
 /* ---- progress ------------------------------------------------------------------------ */
@@ -380,10 +399,296 @@ static void on_answer(void *ud, int rc, net_http_response *r, const char *why)
 	ask(j);
 }
 
-/* Asks the next source, or gives up when none is left. */
+/* ---- bitswap peers as a source --------------------------------------------------------- */
+
+/* A block bitswap brought (checked against its CID by the client). */
+typedef struct sblock {
+	uint8_t cid[WOS_CID_BIN_MAX];
+	size_t cid_len;
+	uint8_t *data;
+	size_t len;
+	struct sblock *next;
+} sblock;
+
+/* One want of a job in flight. */
+typedef struct swant_ctx {
+	job *j;
+	uint8_t cid[WOS_CID_BIN_MAX];
+	size_t cid_len;
+	struct swant_ctx *next;
+} swant_ctx;
+
+static void swap_stop(job *j)
+{
+	if (j->dht_running) hosted_dht_cancel(j->f->dht, j);
+	j->dht_running = false;
+	if (j->dht_poll) hosted_loop_cancel(j->f->loop, j->dht_poll);
+	j->dht_poll = 0;
+	while (j->swants) {
+		swant_ctx *w = j->swants;
+		j->swants = w->next;
+		hosted_swap_cancel(j->f->swap, w);
+		free(w);
+	}
+	while (j->sblocks) {
+		sblock *b = j->sblocks;
+		j->sblocks = b->next;
+		free(b->data);
+		free(b);
+	}
+	if (j->swap_timer) hosted_loop_cancel(j->f->loop, j->swap_timer);
+	j->swap_timer = 0;
+}
+
+static int sblock_get(void *ctx, const uint8_t *cid, size_t cid_len, const uint8_t **data, size_t *len)
+{
+	for (sblock *b = ((job *)ctx)->sblocks; b; b = b->next) {
+		if (b->cid_len == cid_len && !memcmp(b->cid, cid, cid_len)) {
+			*data = b->data;
+			*len = b->len;
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int swap_want(job *j, const uint8_t *cid, size_t cid_len);
+
+/* Every block is here: the file is read from them (each checked again), then stored. */
+static void swap_finish(job *j)
+{
+	hosted_fetch *f = j->f;
+	car_read got = { 0 };
+	wos_unixfs_reader r;
+	memset(&r, 0, sizeof r);
+	r.get = sblock_get;
+	r.get_ctx = j;
+	r.on_block = on_checked;
+	r.block_ctx = &got;
+	r.limit = HOSTED_FETCH_MAX_FILE;
+	int rc = wos_unixfs_read(&r, j->bin, j->bin_len);
+	hosted_store_error err;
+	char why[1200], cid[WOS_CID_MAX];
+	if (rc) {
+		free(got.blocks);
+		j->failed++;
+		note(j, "bitswap peers: block %s is %s", r.cid[0] ? r.cid : j->cid, wos_unixfs_error_text(rc));
+		swap_stop(j);
+		ask(j);
+		return;
+	}
+	int out = HOSTED_FETCH_OK;
+	if (!f->store_open && hosted_store_open(&f->store, f->store_home, &err) == 0) f->store_open = true;
+	if (!f->store_open) out = HOSTED_FETCH_ERR_STORE;
+	uint64_t bytes = 0;
+	for (size_t i = 0; i < got.n && out == HOSTED_FETCH_OK; i++) {
+		wos_cid_info ci;
+		if (wos_cid_read(got.blocks[i].cid, got.blocks[i].cid_len, &ci) != 0 ||
+		    hosted_store_put_block(&f->store, ci.codec, got.blocks[i].data, got.blocks[i].len, cid, &err) != 0)
+			out = HOSTED_FETCH_ERR_STORE;
+		bytes += got.blocks[i].len;
+	}
+	if (out == HOSTED_FETCH_OK) show(j, "bitswap peers", (uint32_t)got.n, bytes, true);
+	free(got.blocks);
+	if (out != HOSTED_FETCH_OK) snprintf(why, sizeof why, "%s: %s", j->cid, f->store_open ? err.msg : "cannot open the store");
+	complete(j, out, out == HOSTED_FETCH_OK ? NULL : why);
+}
+
+static int swap_start(job *j);
+
+/* Waits for a provider the DHT named to connect, then asks the peers again. */
+static void dht_poll(void *ud, uint64_t id)
+{
+	(void)id;
+	job *j = ud;
+	hosted_fetch *f = j->f;
+	j->dht_poll = 0;
+	bool up = false;
+	for (size_t i = 0; i < j->nproviders; i++) up |= net_node_is_connected(hosted_swap_node(f->swap), &j->providers[i]);
+	if (up) {
+		if (swap_start(j) != 0) ask(j);
+		return;
+	}
+	if (hosted_now_ns() >= j->dht_deadline_ns) {
+		j->timeouts++;
+		note(j, "dht: the providers found did not connect");
+		ask(j);
+		return;
+	}
+	j->dht_poll = hosted_loop_timer(f->loop, hosted_now_ns() + 50000000ull, dht_poll, j);
+	if (!j->dht_poll) ask(j);
+}
+
+static void on_provider(void *ud, const net_peerid *peer, const uint8_t *const *addrs, const size_t *addr_lens,
+			size_t naddrs)
+{
+	job *j = ud;
+	hosted_fetch *f = j->f;
+	net_node *n = hosted_swap_node(f->swap);
+	if (peer) {
+		if (j->nproviders == sizeof j->providers / sizeof j->providers[0]) return;
+		for (size_t a = 0; a < naddrs; a++) net_node_add_addr(n, peer, addrs[a], addr_lens[a]);
+		j->providers[j->nproviders++] = *peer;
+		net_node_connect(n, peer);
+		return;
+	}
+	j->dht_running = false;
+	if (!j->nproviders) {
+		j->notfound++;
+		note(j, "dht: no provider found (%zu peers in the routing table)", hosted_dht_table_size(f->dht));
+		ask(j);
+		return;
+	}
+	char id[NET_PEERID_TEXT_MAX];
+	net_peerid_format(&j->providers[0], id);
+	note(j, "dht: provider %s%s", id, j->nproviders > 1 ? " and others" : "");
+	j->dht_deadline_ns = hosted_now_ns() + f->timeout_ns;
+	dht_poll(j, 0);
+}
+
+static void on_swapped(void *ud, int err, const uint8_t *data, size_t len, const char *why)
+{
+	swant_ctx *w = ud;
+	job *j = w->j;
+	for (swant_ctx **pp = &j->swants; *pp; pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	}
+	if (err) {
+		if (err == NET_BITSWAP_ERR_NOTFOUND) j->notfound++;
+		else j->failed++;
+		note(j, "bitswap: %s", why);
+		free(w);
+		swap_stop(j);
+		/* the peers we know lack it: the DHT may know who has it (once) */
+		if (err == NET_BITSWAP_ERR_NOTFOUND && j->f->dht && !j->dht_asked) {
+			j->dht_asked = true;
+			if (hosted_dht_find_providers(j->f->dht, j->bin, j->bin_len, on_provider, j) == 0) {
+				j->dht_running = true;
+				return;
+			}
+		}
+		ask(j);
+		return;
+	}
+	j->swap_last_ns = hosted_now_ns();
+	sblock *b = calloc(1, sizeof *b);
+	if (b && (b->data = malloc(len ? len : 1))) {
+		memcpy(b->cid, w->cid, w->cid_len);
+		b->cid_len = w->cid_len;
+		memcpy(b->data, data, len);
+		b->len = len;
+		b->next = j->sblocks;
+		j->sblocks = b;
+	} else {
+		free(b);
+		b = NULL;
+	}
+	uint8_t codec = w->cid_len > 1 ? w->cid[1] : 0;
+	free(w);
+	if (!b) {
+		j->failed++;
+		note(j, "bitswap: out of memory");
+		swap_stop(j);
+		ask(j);
+		return;
+	}
+	uint64_t total = 0, n = 0;
+	for (sblock *s = j->sblocks; s; s = s->next) total += s->len, n++;
+	show(j, "bitswap peers", (uint32_t)n, total, false);
+	/* a dag-pb node: its children are wanted too (a malformed one fails the read later) */
+	wos_dagpb_node node;
+	if (codec == WOS_CODEC_DAG_PB && wos_dagpb_decode(b->data, b->len, &node) == 0) {
+		wos_dagpb_links it;
+		wos_dagpb_link l;
+		wos_dagpb_links_init(&it, &node);
+		hosted_swap_hold(j->f->swap, true); /* the links go out in one message */
+		bool failed = false;
+		while (!failed && wos_dagpb_next_link(&it, &l) == 1) {
+			const uint8_t *unused;
+			size_t ul;
+			bool have = sblock_get(j, l.cid_bytes, l.cid.len, &unused, &ul) == 0;
+			for (swant_ctx *o = j->swants; o && !have; o = o->next)
+				have = o->cid_len == l.cid.len && !memcmp(o->cid, l.cid_bytes, l.cid.len);
+			if (!have && swap_want(j, l.cid_bytes, l.cid.len) != 0) failed = true;
+		}
+		hosted_swap_hold(j->f->swap, false);
+		if (failed) {
+			j->failed++;
+			note(j, "bitswap: cannot want a linked block");
+			swap_stop(j);
+			ask(j);
+			return;
+		}
+	}
+	if (!j->swants) swap_finish(j);
+}
+
+static int swap_want(job *j, const uint8_t *cid, size_t cid_len)
+{
+	swant_ctx *w = calloc(1, sizeof *w);
+	if (!w || cid_len > sizeof w->cid) {
+		free(w);
+		return -1;
+	}
+	w->j = j;
+	memcpy(w->cid, cid, cid_len);
+	w->cid_len = cid_len;
+	w->next = j->swants;
+	j->swants = w;
+	if (hosted_swap_want(j->f->swap, cid, cid_len, on_swapped, w) != 0) {
+		j->swants = w->next;
+		free(w);
+		return -1;
+	}
+	return 0;
+}
+
+/* No block for the whole idle timeout: the peers are given up. */
+static void swap_idle(void *ud, uint64_t id)
+{
+	(void)id;
+	job *j = ud;
+	j->swap_timer = 0;
+	uint64_t now = hosted_now_ns();
+	if (now - j->swap_last_ns < j->f->timeout_ns) {
+		j->swap_timer = hosted_loop_timer(j->f->loop, j->swap_last_ns + j->f->timeout_ns, swap_idle, j);
+		if (j->swap_timer) return;
+	}
+	j->timeouts++;
+	note(j, "bitswap: timeout: no block from %zu peer%s for %.1f s", hosted_swap_peers(j->f->swap),
+	     hosted_swap_peers(j->f->swap) == 1 ? "" : "s", (double)j->f->timeout_ns / 1e9);
+	swap_stop(j);
+	ask(j);
+}
+
+/* Asks the bitswap peers for the job's CID (and, for a dag-pb root, every block under
+ * it).  Returns 0 when under way. */
+static int swap_start(job *j)
+{
+	j->swapped = true;
+	j->swap_last_ns = hosted_now_ns();
+	j->swap_timer = hosted_loop_timer(j->f->loop, j->swap_last_ns + j->f->timeout_ns, swap_idle, j);
+	if (!j->swap_timer || swap_want(j, j->bin, j->bin_len) != 0) {
+		j->failed++;
+		note(j, "bitswap: cannot want the block");
+		swap_stop(j);
+		return -1;
+	}
+	return 0;
+}
+
+/* Asks the next source, or gives up when none is left: the bitswap peers first, then
+ * each gateway. */
 static void ask(job *j)
 {
 	hosted_fetch *f = j->f;
+	if (f->swap && !j->swapped) {
+		j->swapped = true;
+		if (swap_start(j) == 0) return;
+	}
 	while (j->source < f->ngateways) {
 		char path[32 + WOS_CID_MAX], why[320];
 		bool car = j->codec == WOS_CODEC_DAG_PB;

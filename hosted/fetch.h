@@ -52,6 +52,10 @@ typedef struct hosted_fetch_config {
 	uint64_t timeout_ns;      /* idle timeout of each wait; 0: HOSTED_FETCH_TIMEOUT_NS */
 	int progress;             /* progress lines on stderr: 1 on, 0 off, -1 when a terminal */
 	const char *store_home;   /* the store's home (NULL: $WASMOS_HOME as store.h says) */
+	struct hosted_swap *swap; /* bitswap on a node (swap.h), asked before the gateways;
+				   * borrowed: it must outlive the fetcher */
+	struct hosted_dht *dht;   /* the DHT on the same node (dht.h): when the peers lack a
+				   * CID, its providers are looked for and asked; borrowed */
 } hosted_fetch_config;
 
 typedef struct hosted_fetch hosted_fetch;

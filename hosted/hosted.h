@@ -39,6 +39,8 @@ int hosted_cmd_cid_arg(const char *cmd, const char *arg);
 
 /* `wasmos fetch` (cmd_fetch.c): argv[0] is "fetch".  Returns the exit status. */
 int hosted_cmd_fetch(int argc, char **argv);
+/* `wasmos provide` (cmd_provide.c): the store served over bitswap. */
+int hosted_cmd_provide(int argc, char **argv);
 
 /* `wasmos boot` (cmd_boot.c) and `wasmos interfaces` (cmd_interfaces.c): argv[0] is
  * the subcommand.  Each returns the exit status. */

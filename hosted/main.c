@@ -29,6 +29,7 @@ static void usage(FILE *f)
 		"  ls                 list the CIDs in the local store, with sizes\n"
 		"  cat CID            write a stored block to stdout, checked against its CID\n"
 		"  fetch CID...       fetch blocks from the network into the store, checked\n"
+		"  provide            serve the store to IPFS peers over bitswap\n"
 		"  id                 print this machine's IPFS peer id (and listen addresses)\n"
 		"  node               run an IPFS (libp2p) node that serves identify and ping\n"
 		"  ping MULTIADDR     connect to an IPFS peer and ping it\n"
@@ -62,6 +63,8 @@ int main(int argc, char **argv)
 		return hosted_cmd_pack(argc - 1, argv + 1);
 	if (strcmp(argv[1], "id") == 0)
 		return hosted_cmd_id(argc - 1, argv + 1);
+	if (strcmp(argv[1], "provide") == 0)
+		return hosted_cmd_provide(argc - 1, argv + 1);
 	if (strcmp(argv[1], "node") == 0)
 		return hosted_cmd_node(argc - 1, argv + 1);
 	if (strcmp(argv[1], "ping") == 0)
