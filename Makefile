@@ -229,6 +229,9 @@ bench: all build/bench/ipc/ipc_bench build/bench/ipc/ping.wasm build/bench/ipc/p
 	$(Q)build/bench/ipc/ipc_bench build/bench/ipc/ping.wasm build/bench/ipc/pong.wasm \
 		build/programs/hello.wasm build/release/wasmos
 	$(Q)bash bench/metal_boot.sh
+	$(Q)bash bench/ipfs_fetch.sh
+# bench/ipfs_fetch.sh: fetching 1 and 16 MiB programs from a local Helia, beside Helia.
+bench: $(IPFS_PEER)
 # bench/metal_boot.sh: the metal kernel's boot time per boot path.
 bench: build/metal/wasmos.elf build/metal/wasmos.iso build/metal/wasmos-uefi.img
 
