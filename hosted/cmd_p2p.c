@@ -171,6 +171,12 @@ int hosted_cmd_node(int argc, char **argv)
 		fprintf(stderr, "wasmos node: unexpected argument '%s'\n", argv[rest]);
 		return HOSTED_EXIT_USAGE;
 	}
+	if (!o.nlistens && !o.npeers) {
+		/* nobody could ever reach it, nor it anybody */
+		fprintf(stderr, "wasmos node: give --listen MULTIADDR or --peer MULTIADDR\n");
+		node_usage(stderr);
+		return HOSTED_EXIT_USAGE;
+	}
 	hosted_loop *loop = hosted_loop_new();
 	hosted_p2p *p = loop ? hosted_p2p_start(loop, &o, "node") : NULL;
 	if (!p) {

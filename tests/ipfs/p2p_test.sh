@@ -117,6 +117,11 @@ test_wrong_peer_id_is_refused() {
 	[ "$RC" -eq 1 ] && [[ $ERR == *"not the peer dialled"* ]] || fail "want status 1 and 'not the peer dialled'"
 }
 
+test_node_without_addresses_is_a_usage_error() {
+	wasmos node
+	[ "$RC" -eq 64 ] && [[ $ERR == *"--listen MULTIADDR or --peer MULTIADDR"* ]] || fail "want status 64"
+}
+
 test_nobody_listening_fails_cleanly() {
 	wasmos ping "/ip4/127.0.0.1/tcp/1/p2p/$SEED00_ID"
 	[ "$RC" -eq 1 ] && [[ $ERR == *"cannot connect"* ]] || fail "want status 1 and 'cannot connect'"
