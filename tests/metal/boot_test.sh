@@ -540,6 +540,21 @@ session_marks=("wasmos: system ended with status 0")
 session serial "run big by-name" "run $big_cid by-cid" exit
 grep -qxF "arg 1: by-name" "$out" && grep -qxF "arg 0: $big_cid" "$out" && grep -qxF "arg 1: by-cid" "$out"
 check "the shell ran the program over 1 MiB by name and by CID" $?
+# The same program by its CID from a store (`wasmos add`): pack takes its DAG's blocks
+# root first, so cutting the CAR's last block leaves a bundle without the second leaf.
+# Both ways to start it fail with an error, and the system goes on.
+big_wasm=$PWD/build/programs/metal/big-hello.wasm
+WASMOS_HOME=$cars/home "$wasmos" add "$big_wasm" >/dev/null &&
+	sed "s|^program big .*|program big $big_cid|" "$cars/big.sys" >"$cars/big-store.sys" &&
+	WASMOS_HOME=$cars/home "$wasmos" pack "$cars/big-store.sys" -o "$cars/big-store.car" >/dev/null
+leaf2=$(( $(stat -c %s "$big_wasm") - 1048576 ))   # the second leaf's bytes, over 16 KiB
+head -c $(( $(stat -c %s "$cars/big-store.car") - 3 - 36 - leaf2 )) "$cars/big-store.car" >"$cars/big-cut.car"
+medium=(-kernel "$elf" -initrd "$cars/big-cut.car")
+session serial "run big" "run $big_cid" exit
+grep -qF "wasmos: bundle: 4 blocks from the module" "$out" &&
+	grep -qxF "big: I/O error" "$out" && grep -qxF "$big_cid: No such file or directory" "$out" &&
+	! grep -qF "hello from wasmos" "$out"
+check "a bundle without a leaf of the program: both starts fail, the system goes on" $?
 session_marks=("hello from wasmos" "kv-server: serving kv" "kv-client: all ok"
 	"wasmos: system: essential program shell ended (exit 0)" "wasmos: system ended with status 0")
 medium=()
