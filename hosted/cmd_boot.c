@@ -14,8 +14,8 @@
 #include "system.h"
 #include "files.h"
 #include "tcp.h"
-#include "control.h"
 #include "fetch.h"
+#include "p2p.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -75,13 +75,14 @@ static void usage(FILE *f, bool full)
 		"  --check          read the file and check it (programs' files, natives), start nothing\n"
 		"  --prefix         prefix each output line with [pid name]\n"
 		"  -v, --verbose    the kernel's own info lines on stderr\n"
-		"A program named by a CID the store lacks is fetched from the network:\n"
-		"%s"
+		"A program named by a CID the store lacks is fetched from the network (its\n"
+		"peers over bitswap and the DHT providers they know, then gateways):\n"
+		"%s%s"
 		"\n"
 		"Exit status: the essential program's exit code; 0 when every program ended\n"
 		"and none is essential; 1 a bad system file or a program that did not start;\n"
 		"130 Ctrl-C; 64 bad usage.\n",
-		hosted_fetch_options_help);
+		hosted_fetch_options_help, hosted_p2p_flags_help);
 }
 
 /* ---- the hooks: what only Linux has -------------------------------------------------- */
@@ -146,6 +147,9 @@ int hosted_cmd_boot(int argc, char **argv)
 	hosted_fetch_config fetch;
 	memset(&fetch, 0, sizeof fetch);
 	fetch.progress = -1;
+	hosted_p2p_opts p2o;
+	memset(&p2o, 0, sizeof p2o);
+	hosted_fetch_net net = { 0 };
 	int i = 1, fo;
 	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
 		const char *a = argv[i];
@@ -161,7 +165,8 @@ int hosted_cmd_boot(int argc, char **argv)
 			prefix = true;
 		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
 			verbose = true;
-		} else if ((fo = hosted_fetch_option("boot", argc, argv, &i, &fetch)) != 0) {
+		} else if ((fo = hosted_fetch_option("boot", argc, argv, &i, &fetch)) != 0 ||
+			   (fo = hosted_p2p_flag(&p2o, "boot", argc, argv, &i)) != 0) {
 			if (fo < 0) return HOSTED_EXIT_USAGE;
 		} else {
 			fprintf(stderr, "wasmos boot: unknown option '%s'\n", a);
@@ -191,6 +196,7 @@ int hosted_cmd_boot(int argc, char **argv)
 		goto out;
 	}
 	hosted_fetch_defaults(&fetch);
+	if (hosted_fetch_net_start(&net, b.sys.loop, &p2o, &fetch, "boot") != 0) goto out;
 	if (hosted_loader_configure(&b.sys, &fetch, err, sizeof err) != 0) {
 		fprintf(stderr, "wasmos boot: %s\n", err);
 		status = HOSTED_EXIT_USAGE;
@@ -237,6 +243,12 @@ int hosted_cmd_boot(int argc, char **argv)
 out:
 	running = NULL;
 	kern_system_free(b.system); /* before the kernel: it may still hold a load for it */
+	if (net.p2p) {
+		/* the loader's fetcher lets go of the network first (its wants end) */
+		hosted_fetch_config none = { .offline = true };
+		if (b.sys.loader) hosted_loader_configure(&b.sys, &none, err, sizeof err);
+		hosted_fetch_net_stop(&net);
+	}
 	if (b.sys.k) hosted_sys_free(&b.sys);
 	kern_sysfile_free(b.file);
 	return status;

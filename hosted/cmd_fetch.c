@@ -57,6 +57,36 @@ int hosted_fetch_option(const char *cmd, int argc, char **argv, int *i, hosted_f
 	return 0;
 }
 
+int hosted_fetch_net_start(hosted_fetch_net *n, hosted_loop *loop, const hosted_p2p_opts *o, hosted_fetch_config *c,
+			   const char *cmd)
+{
+	memset(n, 0, sizeof *n);
+	if (c->offline || (!o->npeers && !o->nlistens)) return 0;
+	if (!(n->p2p = hosted_p2p_start(loop, o, cmd))) return -1;
+	net_node *node = hosted_p2p_node(n->p2p);
+	if (!(n->swap = hosted_swap_new(node, NULL, 0)) || !(n->dht = hosted_dht_new(node))) {
+		fprintf(stderr, "wasmos %s: out of memory\n", cmd);
+		hosted_fetch_net_stop(n);
+		return -1;
+	}
+	c->swap = n->swap;
+	c->dht = n->dht;
+	for (size_t l = 0; hosted_p2p_peer(n->p2p, l); l++) net_node_connect(node, hosted_p2p_peer(n->p2p, l));
+	return 0;
+}
+
+void hosted_fetch_net_stop(hosted_fetch_net *n)
+{
+	/* swap and dht let go of the node, whose freeing still reports peer events to
+	 * them, and only then are freed */
+	hosted_dht_detach(n->dht);
+	hosted_swap_detach(n->swap);
+	hosted_p2p_free(n->p2p);
+	hosted_dht_free(n->dht);
+	hosted_swap_free(n->swap);
+	memset(n, 0, sizeof *n);
+}
+
 void hosted_fetch_defaults(hosted_fetch_config *c)
 {
 	const char *env = getenv("WASMOS_GATEWAY");
@@ -169,9 +199,7 @@ int hosted_cmd_fetch(int argc, char **argv)
 	hosted_store_error err;
 	hosted_loop *loop = hosted_loop_new();
 	hosted_fetch *f = NULL;
-	hosted_p2p *p2p = NULL;
-	hosted_swap *swap = NULL;
-	hosted_dht *dht = NULL;
+	hosted_fetch_net net = { 0 };
 	fetch_run *runs = calloc((size_t)(argc - i), sizeof *runs);
 	fetch_run **list = calloc((size_t)(argc - i) + 1, sizeof *list);
 	if (!loop || !runs || !list) {
@@ -183,17 +211,7 @@ int hosted_cmd_fetch(int argc, char **argv)
 		goto out_free;
 	}
 	/* --peer: a node on the loop, its peers asked over bitswap before any gateway */
-	if (!c.offline && (p2o.npeers || p2o.nlistens)) {
-		if (!(p2p = hosted_p2p_start(loop, &p2o, "fetch"))) goto out_close;
-		if (!(swap = hosted_swap_new(hosted_p2p_node(p2p), NULL, 0))) {
-			fprintf(stderr, "wasmos fetch: out of memory\n");
-			goto out_close;
-		}
-		c.swap = swap;
-		c.dht = dht = hosted_dht_new(hosted_p2p_node(p2p));
-		for (size_t l = 0; hosted_p2p_peer(p2p, l); l++)
-			net_node_connect(hosted_p2p_node(p2p), hosted_p2p_peer(p2p, l));
-	}
+	if (hosted_fetch_net_start(&net, loop, &p2o, &c, "fetch") != 0) goto out_close;
 	if (!(f = hosted_fetch_new(loop, &c, why, sizeof why))) {
 		fprintf(stderr, "wasmos fetch: %s\n", why);
 		status = HOSTED_EXIT_USAGE;
@@ -237,11 +255,7 @@ int hosted_cmd_fetch(int argc, char **argv)
 	}
 out_close:
 	hosted_fetch_free(f); /* first: its wants hold the swap, the swap the node */
-	hosted_dht_detach(dht);
-	hosted_swap_detach(swap);
-	hosted_p2p_free(p2p); /* its last events reach the detached swap and dht */
-	hosted_dht_free(dht);
-	hosted_swap_free(swap);
+	hosted_fetch_net_stop(&net);
 	hosted_store_close(&st);
 out_free:
 	free(list);

@@ -10,8 +10,6 @@
 #include "control.h"
 #include "fetch.h"
 #include "p2p.h"
-#include "swap.h"
-#include "dht.h"
 #include "ifc_all.h"
 #include "size.h"
 
@@ -203,9 +201,7 @@ int hosted_cmd_run_kernel(int argc, char **argv)
 
 	hosted_sys sys;
 	memset(&sys, 0, sizeof sys);
-	hosted_p2p *p2p = NULL;
-	hosted_swap *swap = NULL;
-	hosted_dht *dht = NULL;
+	hosted_fetch_net net = { 0 };
 	sys.prefix = o.prefix;
 	sys.quiet_kernel = !o.verbose;
 	int status = HOSTED_EXIT_ERROR;
@@ -215,22 +211,10 @@ int hosted_cmd_run_kernel(int argc, char **argv)
 	}
 	char why[512];
 	/* the network node runs on the same loop, beside the program; its peers are the
-	 * loader's first source (bitswap), before any gateway */
-	if (!o.fetch.offline && (o.p2p.npeers || o.p2p.nlistens)) {
-		p2p = hosted_p2p_start(sys.loop, &o.p2p, "run");
-		if (!p2p) goto out;
-		swap = hosted_swap_new(hosted_p2p_node(p2p), NULL, 0);
-		if (!swap) {
-			fprintf(stderr, "wasmos run: out of memory\n");
-			goto out;
-		}
-		o.fetch.swap = swap;
-		o.fetch.dht = dht = hosted_dht_new(hosted_p2p_node(p2p));
-		for (size_t l = 0; hosted_p2p_listen_text(p2p, l); l++)
-			fprintf(stderr, "wasmos run: peer listening on %s\n", hosted_p2p_listen_text(p2p, l));
-		for (size_t l = 0; hosted_p2p_peer(p2p, l); l++)
-			net_node_connect(hosted_p2p_node(p2p), hosted_p2p_peer(p2p, l));
-	}
+	 * loader's first source (bitswap, then the DHT), before any gateway */
+	if (hosted_fetch_net_start(&net, sys.loop, &o.p2p, &o.fetch, "run") != 0) goto out;
+	for (size_t l = 0; net.p2p && hosted_p2p_listen_text(net.p2p, l); l++)
+		fprintf(stderr, "wasmos run: peer listening on %s\n", hosted_p2p_listen_text(net.p2p, l));
 	if (hosted_loader_configure(&sys, &o.fetch, why, sizeof why) != 0) {
 		fprintf(stderr, "wasmos run: %s\n", why);
 		status = HOSTED_EXIT_USAGE;
@@ -338,17 +322,12 @@ int hosted_cmd_run_kernel(int argc, char **argv)
 	status = sys.main_exit & 0xff;
 out:
 	running = NULL;
-	if (swap) {
-		/* the loader's fetcher lets go of the swap first (its wants end), then the
-		 * swap lets go of the node, then the node of the loop */
+	if (net.p2p) {
+		/* the loader's fetcher lets go of the network first (its wants end) */
 		hosted_fetch_config none = { .offline = true };
 		if (sys.loader) hosted_loader_configure(&sys, &none, why, sizeof why);
-		hosted_dht_detach(dht);
-		hosted_swap_detach(swap);
+		hosted_fetch_net_stop(&net);
 	}
-	hosted_p2p_free(p2p); /* its last events reach the detached swap and dht */
-	hosted_dht_free(dht);
-	hosted_swap_free(swap);
 	if (sys.k) hosted_sys_free(&sys);
 	free(bytes);
 	return status;

@@ -91,4 +91,22 @@ int hosted_fetch_option(const char *cmd, int argc, char **argv, int *i, hosted_f
 /* Fills in what the options left unset: $WASMOS_GATEWAY when no --gateway. */
 void hosted_fetch_defaults(hosted_fetch_config *c);
 
+/* The network sources of a command: a libp2p node on its loop (p2p.h), bitswap and
+ * the DHT on it. */
+struct hosted_p2p;
+struct hosted_p2p_opts;
+typedef struct hosted_fetch_net {
+	struct hosted_p2p *p2p;
+	struct hosted_swap *swap;
+	struct hosted_dht *dht;
+} hosted_fetch_net;
+/* Starts them when o has --peer or --listen and c is not offline: the node listens and
+ * dials its peers, and c->swap and c->dht point at them.  0 (also when nothing was to
+ * start), or -1 after a message naming cmd. */
+int hosted_fetch_net_start(hosted_fetch_net *n, hosted_loop *loop, const struct hosted_p2p_opts *o,
+			   hosted_fetch_config *c, const char *cmd);
+/* Stops them: call it once the fetcher that used them is freed (or no longer uses
+ * them), before the loop is freed. */
+void hosted_fetch_net_stop(hosted_fetch_net *n);
+
 #endif

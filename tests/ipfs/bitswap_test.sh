@@ -46,7 +46,8 @@ run_test() {
 	export WASMOS_HOME=$T/home
 	unset WASMOS_GATEWAY
 	COUT='' CERR=''
-	if (cd "$T" && "$1"); then
+	# the test runs in a subshell: a provider it started is stopped there too
+	if (cd "$T" && { "$1"; rc=$?; provide_stop; exit $rc; }); then
 		echo "$1 ok"
 		passed=$((passed + 1))
 	else
@@ -136,6 +137,14 @@ test_run_fetches_a_3mib_unixfs_program_from_helia() {
 	# the root and the leaves (two of them the same padding: one block)
 	[ "$(ls "$WASMOS_HOME/blocks" | wc -l)" -eq 4 ] || fail "want 4 blocks: $(ls "$WASMOS_HOME/blocks")" || return 1
 	"$WASMOS" cat "$BIG_CID" >"$T/big.out" && cmp -s "$BIG" "$T/big.out" || fail "cat gives other bytes"
+}
+
+test_boot_fetches_a_system_program_from_helia() {
+	printf 'program hello %s\n\tessential\n' "$BIG_CID" >hello.sys
+	wasmos boot --peer "$HELIA" hello.sys
+	[ "$RC" -eq 0 ] && [[ $OUT == *"hello from wasmos"* ]] || fail "boot did not fetch and run it" || return 1
+	wasmos boot --help
+	[[ $OUT == *"--peer"* ]] || fail "boot --help should tell of --peer"
 }
 
 test_fetch_over_bitswap_prints_the_cid() {

@@ -34,7 +34,8 @@ fail() {
 run_test() {
 	T=$TOP/$1
 	mkdir -p "$T/home1" "$T/home2"
-	if (cd "$T" && "$1"); then
+	# the test runs in a subshell: a provider it started is stopped there too
+	if (cd "$T" && { "$1"; rc=$?; provide_stop; exit $rc; }); then
 		echo "$1 ok"
 		passed=$((passed + 1))
 	else
