@@ -65,12 +65,14 @@ static int dag_car(const uint8_t *root, size_t root_len, wos_car_writer *w)
 	return wos_unixfs_read(&u, root, root_len);
 }
 
-/* The answer for a dag-pb CID: a CAR of the file's blocks, in *car (heap). */
-static int answer_dag(const uint8_t digest[WOS_SHA256_SIZE], uint8_t **car, size_t *len)
+/* The answer for the dag-pb CID of cid_len characters at cid: a CAR of the file's
+ * blocks, in *car (heap). */
+static int answer_dag(const char *cid, size_t cid_len, uint8_t **car, size_t *len)
 {
 	uint8_t root[WOS_CID_BIN_MAX];
-	size_t root_len = wos_cid_make(WOS_CODEC_DAG_PB, "", 0, root);
-	memcpy(root + root_len - WOS_SHA256_SIZE, digest, WOS_SHA256_SIZE);
+	size_t root_len;
+	if (wos_cid_decode_text(cid, cid_len, root, &root_len) != 0)
+		return ERRNO_INVAL;
 	wos_car_writer w;
 	wos_car_writer_init(&w, NULL, 0);   /* a dry run: how long */
 	int rc = dag_car(root, root_len, &w);
@@ -112,7 +114,7 @@ static void loader_message(void *ud, kern_state *k, const kern_delivery *d)
 		return;
 	}
 	if (codec == WOS_CODEC_DAG_PB) {
-		int e = answer_dag(digest, &car, &len);
+		int e = answer_dag((const char *)m.cid, m.cid_len, &car, &len);
 		if (e) {
 			answer_errno(k, d->id, e);
 			return;
