@@ -113,9 +113,11 @@ int metal_stack_bounds(uint64_t addr, uint64_t *lo, uint64_t *hi);
 void metal_clock_init(void);
 uint64_t metal_clock_ns(void);
 
-/* random.c: RDRAND, else RDSEED, else TSC jitter (not cryptographic; init says
+/* random.c: RDRAND or RDSEED mixed with TSC jitter and interrupt timing through
+ * SHA-256; only timing (not cryptographic) where the CPU has neither (init says
  * which on serial). */
 void metal_random_init(void);
+void metal_random_event(void);   /* from metal_irq: folds the TSC into the pool */
 int metal_random_fill(uint8_t *buf, size_t n);   /* -1 when the CPU's source failed */
 
 /* rtc.c: the CMOS clock read once at boot (after metal_clock_init); the wall clock

@@ -1,22 +1,31 @@
-/* random.c: bytes for the random interface, from the CPU.
+/* random.c: bytes for the random interface: the CPU's generator mixed with timing
+ * jitter through SHA-256.
  *
  * RDRAND (CPUID.1:ECX bit 30) is a hardware DRBG reseeded from the CPU's entropy
- * source; its output is what the random interface promises.  Intel allows it to fail
- * transiently (CF clear), so each draw retries a few times before giving up.
- * RDSEED (CPUID.7:EBX bit 18) is the raw source: used when RDRAND is absent.
+ * source; RDSEED (CPUID.7:EBX bit 18) is the raw source, used when RDRAND is absent.
+ * Intel allows both to fail transiently (CF clear), so each draw retries.  Neither
+ * is trusted alone: every 32-byte block out is SHA-256 of a pool, 32 bytes from the
+ * CPU's source, TSC jitter around a little work, the TSC of every interrupt since
+ * the last draw (metal_random_event) and a counter; the pool then moves on by
+ * another hash of the same, so an output never reveals the pool (and so earlier or
+ * later outputs).  Whatever is unpredictable in any input makes the output so.
  *
- * Without either (QEMU TCG's default qemu64 CPU, old CPUs) the bytes come from TSC
- * jitter: the low bits of rdtsc around a little work, mixed by a splitmix64
- * finaliser into a running state.  That is NOT cryptographic: the TSC of a virtual
- * machine may be predictable, and no entropy estimate is made.  It keeps WASI
- * programs that want a random seed running; the boot line says which source is in
- * use, so nobody mistakes it for more.
+ * Without RDRAND or RDSEED (QEMU TCG's default qemu64 CPU, old CPUs) only the
+ * timing is left, which is NOT cryptographic: the TSC of a virtual machine may be
+ * predictable, and no entropy estimate is made.  It keeps WASI programs that want a
+ * random seed running; the boot line says which sources are in use, so nobody
+ * mistakes it for more.
  */
 #include "metal.h"
 
+#include "sha256.h"
+
 enum { SRC_JITTER, SRC_RDSEED, SRC_RDRAND };
 static int source;
-static uint64_t state;   /* the jitter mixer's */
+static uint64_t state;          /* the jitter mixer's */
+static uint64_t events;         /* interrupt TSCs folded since the last draw */
+static uint8_t pool[WOS_SHA256_SIZE];
+static uint64_t draws;
 
 static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
@@ -82,21 +91,60 @@ void metal_random_init(void)
 			source = SRC_RDSEED;
 	}
 	state = rdtsc();
-	static const char *const names[] = { "TSC jitter (not cryptographic)", "rdseed", "rdrand" };
+	static const char *const names[] = {
+		"TSC jitter (not cryptographic)", "rdseed mixed with TSC jitter", "rdrand mixed with TSC jitter"
+	};
 	metal_serial_puts("wasmos: entropy from ");
 	metal_serial_puts(names[source]);
 	metal_serial_puts("\n");
 }
 
-int metal_random_fill(uint8_t *buf, size_t n)
+void metal_random_event(void)
 {
-	for (size_t i = 0; i < n; i += 8) {
+	events = mix(events ^ rdtsc());
+}
+
+/* The next 32 bytes: 0, or -1 when the CPU's source kept failing. */
+static int draw(uint8_t out[WOS_SHA256_SIZE])
+{
+	uint64_t in[4 + 3];
+	for (int i = 0; i < 4; i++) {
 		int ok = 1;
-		uint64_t v = source == SRC_JITTER ? jitter64() : hw64(&ok);
+		in[i] = source == SRC_JITTER ? 0 : hw64(&ok);
 		if (!ok)
 			return -1;
-		size_t k = n - i < 8 ? n - i : 8;
-		memcpy(buf + i, &v, k);
 	}
+	in[4] = jitter64();
+	in[5] = events;
+	in[6] = ++draws;
+	events = 0;
+	struct wos_sha256 c;
+	uint8_t seed[WOS_SHA256_SIZE];
+	wos_sha256_init(&c);
+	wos_sha256_update(&c, pool, sizeof pool);
+	wos_sha256_update(&c, in, sizeof in);
+	wos_sha256_final(&c, seed);
+	/* Two hashes of the seed with different prefixes: one out, one kept. */
+	wos_sha256_init(&c);
+	wos_sha256_update(&c, "out", 3);
+	wos_sha256_update(&c, seed, sizeof seed);
+	wos_sha256_final(&c, out);
+	wos_sha256_init(&c);
+	wos_sha256_update(&c, "pool", 4);
+	wos_sha256_update(&c, seed, sizeof seed);
+	wos_sha256_final(&c, pool);
+	return 0;
+}
+
+int metal_random_fill(uint8_t *buf, size_t n)
+{
+	uint8_t block[WOS_SHA256_SIZE];
+	for (size_t i = 0; i < n; i += sizeof block) {
+		if (draw(block) != 0)
+			return -1;
+		size_t k = n - i < sizeof block ? n - i : sizeof block;
+		memcpy(buf + i, block, k);
+	}
+	memset(block, 0, sizeof block);
 	return 0;
 }

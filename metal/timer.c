@@ -63,6 +63,7 @@ void metal_irq(struct metal_frame *f)
 			return;
 		}
 	}
+	metal_random_event();   /* when an interrupt comes is a little entropy */
 	if (irq == 0)
 		ticks++;
 	if (irq == 1)

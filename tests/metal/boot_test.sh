@@ -390,7 +390,7 @@ boot "run=sleep" 33 "sleep: slept 50 ms" "wasmos: sleep exited with status 0"
 boot "run=random" 33 "entropy from TSC jitter (not cryptographic)" "5 passed, 0 failed" \
 	"wasmos: random exited with status 0"
 cpu=(-cpu max)
-boot "run=random" 33 "entropy from rdrand" "5 passed, 0 failed" "wasmos: random exited with status 0"
+boot "run=random" 33 "entropy from rdrand mixed with TSC jitter" "5 passed, 0 failed" "wasmos: random exited with status 0"
 cpu=()
 screen
 # The exception report is on the screen too, every line of it.
