@@ -535,7 +535,8 @@ static void on_provider(void *ud, const net_peerid *peer, const uint8_t *const *
 	j->dht_running = false;
 	if (!j->nproviders) {
 		j->notfound++;
-		note(j, "dht: no provider found (%zu peers in the routing table)", hosted_dht_table_size(f->dht));
+		size_t n = hosted_dht_table_size(f->dht);
+		note(j, "dht: no provider found (%zu peer%s in the routing table)", n, n == 1 ? "" : "s");
 		ask(j);
 		return;
 	}
@@ -559,7 +560,13 @@ static void on_swapped(void *ud, int err, const uint8_t *data, size_t len, const
 	if (err) {
 		if (err == NET_BITSWAP_ERR_NOTFOUND) j->notfound++;
 		else j->failed++;
-		note(j, "bitswap: %s", why);
+		/* the client's line repeats the CID and the summary: keep what the peers did */
+		const char *what = why;
+		size_t cl = strlen(j->cid);
+		if (!strncmp(what, j->cid, cl) && what[cl] == ':' && strchr(what + cl + 1, ':'))
+			what = strchr(what + cl + 1, ':') + 1;
+		while (*what == ' ') what++;
+		note(j, "bitswap: %s", what);
 		free(w);
 		swap_stop(j);
 		/* the peers we know lack it: the DHT may know who has it (once) */
