@@ -110,6 +110,9 @@ while True:
 open(sys.argv[2], 'wb').write(d + b'\x00' + leb + b'\x03pad' + b'w' * (3 * 1024 * 1024))
 EOF
 ABSENT=bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku
+# ONLYGW: hello with a small custom section: a program only the gateway has.
+ONLYGW=$TOP/onlygw.wasm
+{ cat "$HELLO"; printf '\x00\x05\x03padx'; } >"$ONLYGW"
 
 if ! peer_start A --seed "$SEED00" "$HELLO" "$BIG"; then
 	echo "bitswap_test.sh: the Helia peer did not start:" >&2
@@ -120,6 +123,20 @@ fi
 HELIA=$(json 'j.multiaddrs[0]')
 CID=$(json 'j.files[0].unixfs')
 BIG_CID=$(json 'j.files[1].unixfs')
+
+# A trustless gateway (gateway.mjs) that holds ONLYGW, which the peer lacks; its stdin
+# is a FIFO this shell holds (closing it at the end stops it).
+mkfifo "$TOP/gw.in" "$TOP/gw.out"
+node "$ROOT/tests/ipfs/gateway.mjs" "$ONLYGW" <"$TOP/gw.in" >"$TOP/gw.out" 2>"$TOP/gw.err" &
+GW_PID=$!
+exec {GW_IN}>"$TOP/gw.in"
+exec {GW_OUT}<"$TOP/gw.out"
+GW_JSON=
+IFS= read -r -t "$LIMIT" GW_JSON <&"$GW_OUT" || true
+trap 'provide_stop; exec {GW_IN}>&-; wait "$GW_PID" 2>/dev/null; peer_stop A; rm -rf "$TOP"' EXIT
+[ -n "$GW_JSON" ] || { echo "bitswap_test.sh: gateway.mjs did not start: $(cat "$TOP/gw.err")" >&2; echo "0 passed, 1 failed"; exit 1; }
+GW_URL=$(PEER_JSON=$GW_JSON json j.url)
+ONLYGW_CID=$(PEER_JSON=$GW_JSON json 'j.files[0].unixfs')
 
 # ---- tests ---------------------------------------------------------------------------------
 
@@ -160,6 +177,17 @@ test_missing_cid_is_donthave_and_nothing_stored() {
 		fail "want not found, DontHave and the CID" || return 1
 	[[ $ERR == *"$SEED00_ID"* ]] || fail "the error should name the peer" || return 1
 	store_is_empty || fail "the store is not empty"
+}
+
+test_peers_first_then_the_gateway() {
+	# the peer says DontHave, the DHT knows no provider, the gateway has it
+	wasmos run --peer "$HELIA" --gateway "$GW_URL" "$ONLYGW_CID"
+	[ "$RC" -eq 0 ] && [[ $OUT == *"hello from wasmos"* ]] || fail "the gateway was not asked after the peer" ||
+		return 1
+	cmp -s "$ONLYGW" "$WASMOS_HOME/blocks/$ONLYGW_CID" || fail "the store does not hold it" || return 1
+	# and a CID the peer has comes from the peer (the gateway lacks it)
+	wasmos run --peer "$HELIA" --gateway "$GW_URL" "$CID"
+	[ "$RC" -eq 0 ] && [[ $OUT == *"hello from wasmos"* ]] || fail "the peer's program"
 }
 
 test_unreachable_peer_times_out() {
