@@ -340,6 +340,36 @@ static int dir_line(parser *p, kern_sysfile_program *g, char **w, int n)
 	return 0;
 }
 
+/* peer, gateway, p2p-listen: words kept as written, each with its line. */
+static int net_line(parser *p, kern_sysfile_words *v, const char *key, const char *what, char **w, int n)
+{
+	if (!n) return fail(p, "%s wants %s", key, what);
+	for (int i = 0; i < n; i++) {
+		/* as push_ids: both arrays made anew before either is replaced, so they are
+		 * always exactly v->n long */
+		char *c = copy(&p->alloc, w[i]);
+		char **words = grow(&p->alloc, NULL, 0, (v->n + 1) * sizeof *words);
+		int *lines = grow(&p->alloc, NULL, 0, (v->n + 1) * sizeof *lines);
+		if (!c || !words || !lines) {
+			free_str(&p->alloc, c);
+			release(&p->alloc, words, (v->n + 1) * sizeof *words);
+			release(&p->alloc, lines, (v->n + 1) * sizeof *lines);
+			return oom(p);
+		}
+		if (v->n) {
+			__builtin_memcpy(words, v->words, v->n * sizeof *words);
+			__builtin_memcpy(lines, v->lines, v->n * sizeof *lines);
+		}
+		release(&p->alloc, v->words, v->n * sizeof *v->words);
+		release(&p->alloc, v->lines, v->n * sizeof *v->lines);
+		v->words = words;
+		v->lines = lines;
+		v->words[v->n] = c;
+		v->lines[v->n++] = p->line;
+	}
+	return 0;
+}
+
 static int flag_line(parser *p, const char *key, bool *flag, int n)
 {
 	if (n) return fail(p, "%s takes nothing after it", key);
@@ -364,14 +394,27 @@ static int line_words(parser *p, char **w, int n)
 	if (wos_streq(key, "program")) return program_line(p, w, n);
 	if (wos_streq(key, "native")) return push_ids(p, &sys->natives, w, n);
 	if (!g && is_limit(key)) return limit_line(p, &sys->limits, key, w, n);
+	bool peer = wos_streq(key, "peer"), gateway = wos_streq(key, "gateway");
+	bool p2p_listen = wos_streq(key, "p2p-listen"), offline = wos_streq(key, "offline");
+	if (peer || gateway || p2p_listen || offline) {
+		/* the whole system's: after a program it would read as the program's */
+		if (g) return fail(p, "%s belongs to the whole system: put it before the first program", key);
+		if (peer) return net_line(p, &sys->peers, key, "multiaddrs like /ip4/1.2.3.4/tcp/4001/p2p/12D3Koo...", w, n);
+		if (gateway) return net_line(p, &sys->gateways, key, "URLs like http://127.0.0.1:8080", w, n);
+		if (p2p_listen) return net_line(p, &sys->p2p_listens, key, "multiaddrs like /ip4/0.0.0.0/tcp/4001", w, n);
+		bool on = false;
+		if (flag_line(p, key, &on, n)) return -1;
+		sys->offline_line = p->line;
+		return 0;
+	}
 	static const char *const per_program[] = { "args", "env", "allow", "deny", "handles", "dir", "listen",
 						   "essential", "restart", "manual", NULL };
 	bool known = is_limit(key);
 	for (int i = 0; per_program[i]; i++) known |= wos_streq(key, per_program[i]);
 	if (!known)
-		return fail(p, "unknown keyword '%.40s' (program, native, args, env, allow, deny, handles, dir, "
-			       "listen, fuel-slice, max-memory, max-message, max-queue, max-outstanding, "
-			       "essential, restart, manual)", key);
+		return fail(p, "unknown keyword '%.40s' (program, native, peer, gateway, p2p-listen, offline, "
+			       "args, env, allow, deny, handles, dir, listen, fuel-slice, max-memory, max-message, "
+			       "max-queue, max-outstanding, essential, restart, manual)", key);
 	if (!g) return fail(p, "%s belongs to a program: put it after a 'program NAME SOURCE' line", key);
 	if (wos_streq(key, "args")) {
 		for (int i = 0; i < n; i++)
@@ -500,6 +543,12 @@ static void free_ids(const eng_alloc *a, kern_sysfile_ids *s)
 	release(a, s->lines, s->n * sizeof *s->lines);
 }
 
+static void free_words(const eng_alloc *a, kern_sysfile_words *v)
+{
+	free_strs(a, v->words, v->n);
+	release(a, v->lines, v->n * sizeof *v->lines);
+}
+
 void kern_sysfile_free(kern_sysfile *f)
 {
 	if (!f) return;
@@ -523,6 +572,9 @@ void kern_sysfile_free(kern_sysfile *f)
 	}
 	release(a, f->progs, f->nprogs * sizeof *f->progs);
 	free_ids(a, &f->natives);
+	free_words(a, &f->peers);
+	free_words(a, &f->gateways);
+	free_words(a, &f->p2p_listens);
 	free_str(a, f->file);
 	eng_alloc copy_of = *a;
 	release(&copy_of, f, sizeof *f);

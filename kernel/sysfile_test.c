@@ -17,6 +17,11 @@ static const char FULL[] =
 	"native log time\n"
 	"fuel-slice 5000\n"
 	"max-memory 64M\n"
+	"peer /ip4/10.0.0.1/tcp/4001/p2p/12D3KooW /dns4/a.b/tcp/1\n"
+	"gateway http://127.0.0.1:8080  # the local one\n"
+	"peer \"/ip4/10.0.0.2/tcp/4001\"\n"
+	"p2p-listen /ip4/0.0.0.0/tcp/0\n"
+	"offline\n"
 	"\n"
 	"program kv progs/kv.wasm\n"
 	"\thandles kv\n"
@@ -71,13 +76,23 @@ static int test_sysfile_every_keyword(void)
 	CHECK(has_id(&f->natives, id_of("log"), 2) && has_id(&f->natives, id_of("time"), 2));
 	CHECK_EQ(f->limits.fuel_slice, 5000);
 	CHECK_EQ(f->limits.max_memory_pages, 1024);
+	/* network words as written, in order, each with its line */
+	CHECK_EQ(f->peers.n, 3);
+	CHECK(strcmp(f->peers.words[0], "/ip4/10.0.0.1/tcp/4001/p2p/12D3KooW") == 0 && f->peers.lines[0] == 5);
+	CHECK(strcmp(f->peers.words[1], "/dns4/a.b/tcp/1") == 0 && f->peers.lines[1] == 5);
+	CHECK(strcmp(f->peers.words[2], "/ip4/10.0.0.2/tcp/4001") == 0 && f->peers.lines[2] == 7);
+	CHECK(f->gateways.n == 1 && strcmp(f->gateways.words[0], "http://127.0.0.1:8080") == 0);
+	CHECK_EQ(f->gateways.lines[0], 6);
+	CHECK(f->p2p_listens.n == 1 && strcmp(f->p2p_listens.words[0], "/ip4/0.0.0.0/tcp/0") == 0);
+	CHECK_EQ(f->p2p_listens.lines[0], 8);
+	CHECK_EQ(f->offline_line, 9);
 	CHECK_EQ(f->nprogs, 2);
 	const kern_sysfile_program *kv = &f->progs[0], *sh = &f->progs[1];
-	CHECK(strcmp(kv->name, "kv") == 0 && kv->line == 6);
+	CHECK(strcmp(kv->name, "kv") == 0 && kv->line == 11);
 	CHECK(strcmp(kv->source, "progs/kv.wasm") == 0);
 	CHECK(strcmp(kv->path, "sys/progs/kv.wasm") == 0);
 	CHECK(kv->argc == 1 && strcmp(kv->argv[0], "kv") == 0);
-	CHECK(kv->handles.n == 1 && has_id(&kv->handles, id_of("kv"), 7));
+	CHECK(kv->handles.n == 1 && has_id(&kv->handles, id_of("kv"), 12));
 	CHECK_EQ(kv->limits.max_memory_pages, 100);
 	CHECK_EQ(kv->limits.max_message, 4 << 20);
 	CHECK_EQ(kv->limits.max_queue, 7);
@@ -91,12 +106,12 @@ static int test_sysfile_every_keyword(void)
 	CHECK(strcmp(sh->argv[2], "x") == 0 && strcmp(sh->argv[3], "q\"\\\n\t") == 0);
 	CHECK(sh->nenv == 2 && strcmp(sh->env[0], "A=1") == 0 && strcmp(sh->env[1], "B=two=2") == 0);
 	/* allow kv twice: once, with its first line */
-	CHECK(sh->allow.n == 2 && has_id(&sh->allow, id_of("kv"), 17) && has_id(&sh->allow, id_of("process"), 17));
-	CHECK(sh->deny.n == 1 && has_id(&sh->deny, id_of("random"), 19));
-	CHECK(sh->ndirs == 2 && sh->dirs_line == 20);
+	CHECK(sh->allow.n == 2 && has_id(&sh->allow, id_of("kv"), 22) && has_id(&sh->allow, id_of("process"), 22));
+	CHECK(sh->deny.n == 1 && has_id(&sh->deny, id_of("random"), 24));
+	CHECK(sh->ndirs == 2 && sh->dirs_line == 25);
 	CHECK(strcmp(sh->dirs[0].host, "sys/data") == 0 && strcmp(sh->dirs[0].guest, "data") == 0);
 	CHECK(strcmp(sh->dirs[1].host, "/abs") == 0 && strcmp(sh->dirs[1].guest, "/guest") == 0);
-	CHECK(sh->nlistens == 2 && sh->listens_line == 21);
+	CHECK(sh->nlistens == 2 && sh->listens_line == 26);
 	CHECK(strcmp(sh->listens[0], "127.0.0.1:0") == 0 && strcmp(sh->listens[1], "[::1]:7000") == 0);
 	CHECK_EQ(sh->limits.fuel_slice, 42);
 	CHECK(sh->essential && !sh->restart);
@@ -191,6 +206,13 @@ static const struct {
 	{ "program a a.wasm\n\tdir x::\n", "bad.sys:2: dir wants HOST or HOST::GUEST, not an empty side" },
 	{ "program a a.wasm\n\tlisten\n", "bad.sys:2: listen wants addresses" },
 	{ "program a a.wasm\n\x00\n", "bad.sys:2: a NUL byte" },
+	{ "peer\nprogram a a.wasm\n", "bad.sys:1: peer wants multiaddrs" },
+	{ "gateway\nprogram a a.wasm\n", "bad.sys:1: gateway wants URLs" },
+	{ "\np2p-listen # none\nprogram a a.wasm\n", "bad.sys:2: p2p-listen wants multiaddrs" },
+	{ "offline now\nprogram a a.wasm\n", "bad.sys:1: offline takes nothing" },
+	{ "program a a.wasm\npeer /ip4/1.2.3.4/tcp/1\n", "bad.sys:2: peer belongs to the whole system: put it before" },
+	{ "program a a.wasm\n\tgateway http://x\n", "bad.sys:2: gateway belongs to the whole system" },
+	{ "program a a.wasm\n\toffline\n", "bad.sys:2: offline belongs to the whole system" },
 };
 
 static int test_sysfile_bad_files_name_file_and_line(void)

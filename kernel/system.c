@@ -434,6 +434,20 @@ static int prepare(kern_system *s, sys_prog *bp, const kern_sysfile_program *g)
 	return 0;
 }
 
+/* A platform without a network: the file's first network line is refused. */
+static int refuse_network(const kern_sysfile *f, char *err, size_t errlen)
+{
+	const kern_sysfile_words *lists[] = { &f->peers, &f->gateways, &f->p2p_listens };
+	const char *keys[] = { "peer", "gateway", "p2p-listen" };
+	int first = -1;
+	for (int i = 0; i < 3; i++)
+		if (lists[i]->n && (first < 0 || lists[i]->lines[0] < lists[first]->lines[0])) first = i;
+	if (first < 0) return 0;
+	wos_snprintf(err, errlen, "%s:%d: %s: this kernel has no network", f->file, lists[first]->lines[0],
+		     keys[first]);
+	return -1;
+}
+
 int kern_system_new(kern_state *k, const kern_sysfile *f, const kern_system_hooks *hooks, kern_system **out,
 		    char *err, size_t errlen)
 {
@@ -455,6 +469,7 @@ int kern_system_new(kern_state *k, const kern_sysfile *f, const kern_system_hook
 		goto out_free;
 	}
 	if (choose_natives(s, err, errlen) != 0) goto out_free;
+	if (!hooks->network && refuse_network(f, err, errlen) != 0) goto out_free;
 	for (uint32_t p = 0; p < f->nprogs; p++) {
 		if (prepare(s, &s->progs[p], &f->progs[p]) != 0) {
 			wos_snprintf(err, errlen, "%s", s->progs[p].why);

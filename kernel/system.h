@@ -9,8 +9,8 @@
  *                     and supervises them (essential, restart).
  *
  * Only a few things differ between platforms, and they come in as hooks: reading a
- * program named by a host path, host folders (`dir`) and listening sockets
- * (`listen`).  A platform without them rejects a system that uses them, with the line
+ * program named by a host path, host folders (`dir`), listening sockets (`listen`)
+ * and the network (`peer`, `gateway`, `p2p-listen`).  A platform without them rejects a system that uses them, with the line
  * that does.
  */
 #ifndef WASMOS_KERNEL_SYSTEM_H
@@ -41,6 +41,14 @@ typedef struct kern_sysfile_dir {
 	char *host;                  /* resolved against the system file's folder */
 } kern_sysfile_dir;
 
+/* Words of a system-wide line kept as text (a multiaddr, a URL), each with its line
+ * so the platform that checks them can name it. */
+typedef struct kern_sysfile_words {
+	char **words;
+	int *lines;
+	uint32_t n;
+} kern_sysfile_words;
+
 typedef struct kern_sysfile_program {
 	char *name;
 	char *source;                /* as written: a CID or a path */
@@ -70,6 +78,12 @@ typedef struct kern_sysfile {
 	uint32_t nprogs;
 	kern_sysfile_ids natives;    /* `native` lines: the platform handlers to keep */
 	kern_limits limits;          /* limits given before the first program */
+	/* The network, before the first program; the parser keeps the words as written and
+	 * the platform checks them (hosted: cmd_boot.c; metal has none and refuses them). */
+	kern_sysfile_words peers;    /* `peer MULTIADDR...`: libp2p peers to dial */
+	kern_sysfile_words gateways; /* `gateway URL...`: HTTP trustless gateways */
+	kern_sysfile_words p2p_listens; /* `p2p-listen MULTIADDR...`: where the node accepts peers */
+	int offline_line;            /* `offline`: no network at all; 0 when absent */
 } kern_sysfile;
 
 /* Parses len bytes of text read from `file` (a name for messages; its folder resolves
@@ -103,6 +117,10 @@ typedef struct kern_system_hooks {
 	 * boot, a port chosen.  KERN_LOG_INFO lines are details (hosted shows them with -v). */
 	void (*say)(void *ud, int level, const char *line);
 	void *ud;                    /* of dir_grant, dir_allow, listen_bind and say */
+	/* The platform applies the file's peer, gateway and p2p-listen lines itself (it has
+	 * a network); false: a system with one is refused naming its line.  `offline` is
+	 * taken everywhere: it asks for what a platform without a network is anyway. */
+	bool network;
 } kern_system_hooks;
 
 enum {

@@ -253,6 +253,7 @@ static kern_system_hooks hooks_of(fake *f, bool host)
 		h.dir_grant = dir_grant;
 		h.dir_allow = dir_allow;
 		h.listen_bind = listen_bind;
+		h.network = true;
 	}
 	return h;
 }
@@ -519,6 +520,11 @@ static int test_system_failures_name_file_line_and_program(void)
 		  "t.sys:2: program a: dir: this kernel has no host folders" },
 		{ false, "program a bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku\n\n\tlisten x:1\n",
 		  "t.sys:3: program a: listen: this kernel has no host sockets" },
+		/* offline is what a kernel without a network is anyway: the next line is refused */
+		{ false, "offline\n\ngateway http://x\npeer /ip4/1.2.3.4/tcp/1\nprogram a a.wasm\n",
+		  "t.sys:3: gateway: this kernel has no network" },
+		{ false, "p2p-listen /ip4/0.0.0.0/tcp/0\npeer /a /b\nprogram a a.wasm\n",
+		  "t.sys:1: p2p-listen: this kernel has no network" },
 		{ true, "program a nop.wasm\nprogram b missing.wasm\n", "t.sys:2: program b: missing.wasm: No such file" },
 		{ true, "program a nop.wasm\n\tdir nowhere\n", "t.sys:2: program a: dir nowhere: No such file" },
 		{ true, "program a nop.wasm\n\tlisten ok:1 bad\n", "t.sys:2: program a: listen bad: not an address" },
