@@ -16,6 +16,7 @@
 #include "tcp.h"
 #include "fetch.h"
 #include "p2p.h"
+#include "http.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -54,6 +55,10 @@ static void usage(FILE *f, bool full)
 		"\n"
 		"A system file, line by line ('#' starts a comment):\n"
 		"  native IFACE...             platform handlers to keep (default: all)\n"
+		"  peer MULTIADDR...           before any program: peers to fetch from, as --peer\n"
+		"  gateway URL...              before any program: gateways, as --gateway\n"
+		"  p2p-listen MULTIADDR...     before any program: where the node accepts peers, as --listen\n"
+		"  offline                     before any program: no network, as --offline\n"
 		"  fuel-slice N / max-memory SIZE   before any program: every program's default\n"
 		"  program NAME SOURCE         SOURCE is a CID (bafkrei...) or a path, relative to\n"
 		"                              the system file; the lines after it describe it:\n"
@@ -76,7 +81,9 @@ static void usage(FILE *f, bool full)
 		"  --prefix         prefix each output line with [pid name]\n"
 		"  -v, --verbose    the kernel's own info lines on stderr\n"
 		"A program named by a CID the store lacks is fetched from the network (its\n"
-		"peers over bitswap and the DHT providers they know, then gateways):\n"
+		"peers over bitswap and the DHT providers they know, then gateways).  These\n"
+		"options add to the file's peer, gateway and p2p-listen lines (asked first);\n"
+		"--offline or an offline line turns the network off:\n"
 		"%s%s"
 		"\n"
 		"Exit status: the essential program's exit code; 0 when every program ended\n"
@@ -141,6 +148,57 @@ static int load_file(const char *path, kern_sysfile **out, char *err, size_t err
 	return rc;
 }
 
+/* The file's network lines, checked (naming their line) and added after the
+ * command line's: its --peer, --listen and --gateway come first (gateways are asked
+ * in order), the file's after them; --offline or an `offline` line turns off all of
+ * it.  The strings stay the file's (it outlives the node and the fetcher). */
+static int apply_network(const kern_sysfile *f, hosted_p2p_opts *o, hosted_fetch_config *c, char *err,
+			 size_t errlen)
+{
+	const kern_sysfile_words *maddrs[] = { &f->peers, &f->p2p_listens };
+	for (int k = 0; k < 2; k++) {
+		bool peer = k == 0;
+		const char *key = peer ? "peer" : "p2p-listen";
+		for (uint32_t i = 0; i < maddrs[k]->n; i++) {
+			const char *v = maddrs[k]->words[i];
+			int line = maddrs[k]->lines[i];
+			const char *why = hosted_p2p_check(peer, v);
+			if (why) {
+				snprintf(err, errlen, "%s:%d: %s: bad multiaddr %s: %s", f->file, line, key, v, why);
+				return -1;
+			}
+			size_t *n = peer ? &o->npeers : &o->nlistens;
+			if (*n == HOSTED_P2P_MAX_FLAGS) {
+				snprintf(err, errlen, "%s:%d: %s: at most %d, with the command line's", f->file, line, key,
+					 HOSTED_P2P_MAX_FLAGS);
+				return -1;
+			}
+			(peer ? o->peers : o->listens)[(*n)++] = v;
+		}
+	}
+	for (uint32_t i = 0; i < f->gateways.n; i++) {
+		const char *v = f->gateways.words[i];
+		int line = f->gateways.lines[i];
+		net_http_url u;
+		char why[256];
+		if (net_http_url_parse(v, &u, why, sizeof why) != 0) {
+			snprintf(err, errlen, "%s:%d: gateway: bad URL %s: %s", f->file, line, v, why);
+			return -1;
+		}
+		if (c->ngateways == HOSTED_FETCH_MAX_SOURCES) {
+			snprintf(err, errlen, "%s:%d: gateway: at most %u, with the command line's", f->file, line,
+				 HOSTED_FETCH_MAX_SOURCES);
+			return -1;
+		}
+		c->gateways[c->ngateways++] = v;
+	}
+	if (f->offline_line) {
+		o->offline = true;
+		c->offline = true;
+	}
+	return 0;
+}
+
 int hosted_cmd_boot(int argc, char **argv)
 {
 	bool check = false, prefix = false, verbose = false;
@@ -188,6 +246,10 @@ int hosted_cmd_boot(int argc, char **argv)
 		fprintf(stderr, "wasmos boot: %s\n", err);
 		return HOSTED_EXIT_ERROR;
 	}
+	if (apply_network(b.file, &p2o, &fetch, err, sizeof err) != 0) {
+		fprintf(stderr, "wasmos boot: %s\n", err);
+		goto out;
+	}
 	b.sys.prefix = prefix;
 	b.sys.quiet_kernel = !verbose;
 	/* the file's limits are the whole kernel's: loads by CID answer within them too */
@@ -209,6 +271,7 @@ int hosted_cmd_boot(int argc, char **argv)
 		.listen_bind = listen_bind,
 		.say = say,
 		.ud = &b,
+		.network = true,
 	};
 	if (kern_system_new(b.sys.k, b.file, &hooks, &b.system, err, sizeof err) != 0) {
 		fprintf(stderr, "wasmos boot: %s\n", err);

@@ -56,6 +56,18 @@ const char hosted_p2p_flags_help[] =
 	"  --listen MULTIADDR   accept peers on /ip4/ADDR/tcp/PORT (port 0: any; repeatable)\n"
 	"  --offline            no network node at all\n";
 
+const char *hosted_p2p_check(bool peer, const char *v)
+{
+	uint8_t b[NET_MADDR_MAX];
+	size_t len;
+	const char *why;
+	if (net_maddr_parse(v, b, sizeof b, &len, &why) != 0) return why;
+	net_peerid id;
+	size_t prefix;
+	if (peer && net_maddr_split_peer(b, len, &id, &prefix) != 1) return "it must end in /p2p/PEERID";
+	return NULL;
+}
+
 int hosted_p2p_flag(hosted_p2p_opts *o, const char *cmd, int argc, char **argv, int *i)
 {
 	const char *a = argv[*i];
@@ -70,17 +82,9 @@ int hosted_p2p_flag(hosted_p2p_opts *o, const char *cmd, int argc, char **argv, 
 		return -1;
 	}
 	const char *v = argv[++*i];
-	uint8_t b[NET_MADDR_MAX];
-	size_t len;
-	const char *why;
-	if (net_maddr_parse(v, b, sizeof b, &len, &why) != 0) {
+	const char *why = hosted_p2p_check(peer, v);
+	if (why) {
 		fprintf(stderr, "wasmos %s: %s %s: %s\n", cmd, a, v, why);
-		return -1;
-	}
-	net_peerid id;
-	size_t prefix;
-	if (peer && net_maddr_split_peer(b, len, &id, &prefix) != 1) {
-		fprintf(stderr, "wasmos %s: --peer %s: it must end in /p2p/PEERID\n", cmd, v);
 		return -1;
 	}
 	size_t *n = peer ? &o->npeers : &o->nlistens;

@@ -33,6 +33,10 @@ typedef struct hosted_p2p_opts {
  * into o, advances *i past the value and returns 1; returns 0 for another argument,
  * -1 (after a message on stderr naming cmd) for a bad value or too many. */
 int hosted_p2p_flag(hosted_p2p_opts *o, const char *cmd, int argc, char **argv, int *i);
+/* Checks a value of --peer (peer: a multiaddr ending in /p2p/PEERID) or --listen:
+ * NULL when it is good, else why not (static text).  For values from elsewhere (a
+ * system file's peer and p2p-listen lines). */
+const char *hosted_p2p_check(bool peer, const char *v);
 /* The lines of --help for those flags. */
 extern const char hosted_p2p_flags_help[];
 

@@ -164,6 +164,17 @@ test_boot_fetches_a_system_program_from_helia() {
 	[[ $OUT == *"--peer"* ]] || fail "boot --help should tell of --peer"
 }
 
+test_boot_fetches_from_a_peer_line_in_the_system_file() {
+	printf '# the network, before the programs\npeer %s\nprogram hello %s\n\tessential\n' "$HELIA" "$BIG_CID" >hello.sys
+	wasmos boot hello.sys
+	[ "$RC" -eq 0 ] && [[ $OUT == *"hello from wasmos"* ]] || fail "boot did not fetch over the peer line" || return 1
+	# a peer without /p2p/ID: refused, naming the line
+	printf '\npeer /ip4/127.0.0.1/tcp/1\nprogram hello %s\n' "$BIG_CID" >bad.sys
+	wasmos boot bad.sys
+	[ "$RC" -eq 1 ] && [[ $ERR == *"bad.sys:2: peer: bad multiaddr /ip4/127.0.0.1/tcp/1"* ]] ||
+		fail "want the bad peer line named, got: $ERR"
+}
+
 test_fetch_over_bitswap_prints_the_cid() {
 	wasmos fetch --peer "$HELIA" "$CID" "$BIG_CID"
 	[ "$RC" -eq 0 ] && [ "$OUT" = "$CID"$'\n'"$BIG_CID" ] || fail "want both CIDs" || return 1

@@ -276,6 +276,25 @@ test_boot_fetches_a_program_named_by_cid() {
 	cmp -s "$HELLO" "$WASMOS_HOME/blocks/$CID" || fail "the store does not hold the program"
 }
 
+test_boot_takes_gateway_lines_from_the_system_file() {
+	printf 'gateway %s\noffline\nprogram hello %s\n\tessential\n' "$GOOD" "$CID" >off.sys
+	wasmos boot off.sys
+	[ "$RC" -eq 1 ] && [[ $ERR == *"$CID"* ]] || fail "offline should keep the gateway unasked" || return 1
+	store_is_empty || fail "offline, yet the store holds something" || return 1
+	printf 'gateway %s\nprogram hello %s\n\tessential\n' "$GOOD" "$CID" >hello.sys
+	wasmos boot --offline hello.sys
+	[ "$RC" -eq 1 ] || fail "--offline should win over the file's gateway" || return 1
+	# the command line's gateway (nothing listens there) first, then the file's
+	wasmos boot --gateway http://127.0.0.1:1 hello.sys
+	[ "$RC" -eq 0 ] && [[ $OUT == *"hello from wasmos"* ]] || fail "boot did not fetch from the file's gateway" ||
+		return 1
+	cmp -s "$HELLO" "$WASMOS_HOME/blocks/$CID" || fail "the store does not hold the program" || return 1
+	printf '# gateways\n\ngateway %s ftp://x\nprogram hello %s\n' "$GOOD" "$CID" >bad.sys
+	wasmos boot bad.sys
+	[ "$RC" -eq 1 ] && [[ $ERR == *"bad.sys:3: gateway: bad URL ftp://x"* ]] ||
+		fail "want the bad gateway line named, got: $ERR"
+}
+
 test_running_program_spawns_a_cid_fetched_meanwhile() {
 	# the shell (by path) runs the CID: process.spawn -> loader -> fetch, while the
 	# shell's process lives on
