@@ -77,6 +77,7 @@ build/metal/metal/bundle_car.o: build/metal/system.car
 # section, a program over 1 MiB that the bundle holds as a UnixFS DAG.
 $(eval $(call wasmos_program,metal/syscheck,tests/metal/progs/syscheck.c))
 build/programs/metal/big-hello.wasm: build/programs/hello.wasm
+	@mkdir -p $(@D)
 	@$(if $(Q),echo "  GEN     $@")
 	$(Q){ cat $<; printf '\000\204\200\140\003pad'; head -c 1572864 /dev/zero; } >$@
 build/metal/test.car: system/metal-test.sys build/release/wasmos $(PROGRAMS) \
