@@ -665,8 +665,13 @@ static void swap_idle(void *ud, uint64_t id)
 		if (j->swap_timer) return;
 	}
 	j->timeouts++;
-	note(j, "bitswap: timeout: no block from %zu peer%s for %.1f s", hosted_swap_peers(j->f->swap),
-	     hosted_swap_peers(j->f->swap) == 1 ? "" : "s", (double)j->f->timeout_ns / 1e9);
+	/* what the peers did about a block still wanted (a peer that lied, one that said
+	 * DontHave) tells more than the timeout */
+	const char *did = NULL;
+	for (swant_ctx *w = j->swants; w && !did; w = w->next) did = hosted_swap_notes(j->f->swap, w);
+	note(j, "bitswap: timeout: no block from %zu peer%s for %.1f s%s%s", hosted_swap_peers(j->f->swap),
+	     hosted_swap_peers(j->f->swap) == 1 ? "" : "s", (double)j->f->timeout_ns / 1e9, did ? "; " : "",
+	     did ? did : "");
 	swap_stop(j);
 	ask(j);
 }

@@ -32,6 +32,7 @@ typedef struct swap_peer {
 	bool opening;
 	msg *queue, *queue_tail;  /* messages waiting for the stream */
 	bool in_client;           /* added to the client */
+	bool dropped;             /* it lied or sent garbage: never asked, heard or served again */
 	struct swap_peer *next;
 } swap_peer;
 
@@ -184,6 +185,14 @@ static void client_done(void *ud, void *want_ud, int err, const uint8_t *data, s
 	free(w);
 }
 
+static void client_dropped(void *ud, void *peer, const char *why)
+{
+	(void)ud, (void)why;
+	swap_peer *p = peer;
+	p->dropped = true;
+	p->in_client = false; /* the client keeps its slot, marked: nothing to remove */
+}
+
 static const char *client_peer_name(void *ud, void *peer)
 {
 	(void)ud;
@@ -223,8 +232,9 @@ static void on_message(hosted_swap *sw, swap_peer *p, const uint8_t *m, size_t l
 {
 	char why[160];
 	uint64_t now = net_node_now_ms(sw->n);
+	if (p->dropped) return;
 	if (net_bitswap_client_received(sw->client, p, m, len, now) != 0) return; /* garbage: dropped */
-	if (sw->store) net_bitswap_serve(&server_ops, sw, p, m, len, why, sizeof why);
+	if (sw->store && !p->dropped) net_bitswap_serve(&server_ops, sw, p, m, len, why, sizeof why);
 }
 
 /* ---- inbound streams ------------------------------------------------------------------- */
@@ -280,7 +290,7 @@ static void on_peer(void *ud, const net_peerid *id, enum net_peer_event ev, int 
 	if (sw->detached) return; /* the node is being freed */
 	swap_peer *p = peer_of(sw, id, ev == NET_PEER_CONNECTED);
 	if (!p) return;
-	if (ev == NET_PEER_CONNECTED && !p->in_client)
+	if (ev == NET_PEER_CONNECTED && !p->in_client && !p->dropped)
 		p->in_client = net_bitswap_client_add_peer(sw->client, p) == 0;
 	else if (ev == NET_PEER_DISCONNECTED)
 		leave_client(p);
@@ -303,7 +313,7 @@ hosted_swap *hosted_swap_new(net_node *n, hosted_store *store, uint64_t timeout_
 	if (!sw) return NULL;
 	sw->n = n;
 	sw->store = store;
-	net_bitswap_client_ops ops = { client_send, client_done, NULL, client_peer_name };
+	net_bitswap_client_ops ops = { client_send, client_done, client_dropped, client_peer_name };
 	if (!(sw->client = net_bitswap_client_new(&ops, sw)) || net_node_watch_peers(n, on_peer, sw) != 0 ||
 	    net_node_handle(n, NET_BITSWAP_PROTOCOL, &in_ops, sw) != 0) {
 		net_bitswap_client_free(sw->client);
@@ -381,6 +391,13 @@ void hosted_swap_cancel(hosted_swap *sw, void *ud)
 		free(w);
 		return;
 	}
+}
+
+const char *hosted_swap_notes(const hosted_swap *sw, void *ud)
+{
+	for (const swant *w = sw->wants; w; w = w->next)
+		if (w->ud == ud) return net_bitswap_client_notes(sw->client, w);
+	return NULL;
 }
 
 void hosted_swap_hold(hosted_swap *sw, bool hold)

@@ -43,9 +43,12 @@ int hosted_swap_want(hosted_swap *sw, const uint8_t *cid, size_t cid_len, hosted
 void hosted_swap_hold(hosted_swap *sw, bool hold);
 /* Forgets the want whose ud this is (no callback). */
 void hosted_swap_cancel(hosted_swap *sw, void *ud);
+/* What the peers did so far about the want whose ud this is (net_bitswap_client_notes),
+ * or NULL. */
+const char *hosted_swap_notes(const hosted_swap *sw, void *ud);
 /* The node it runs on. */
 net_node *hosted_swap_node(hosted_swap *sw);
-/* Peers connected that bitswap may ask. */
+/* Peers connected that bitswap may ask (not those dropped for lying). */
 size_t hosted_swap_peers(const hosted_swap *sw);
 
 /* Blocks served and their bytes so far (for `provide`'s report). */

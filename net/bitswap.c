@@ -411,6 +411,13 @@ void net_bitswap_client_set_timeout(net_bitswap_client *c, uint64_t timeout_ms)
 	c->timeout_ms = timeout_ms ? timeout_ms : NET_BITSWAP_WANT_TIMEOUT_MS;
 }
 
+const char *net_bitswap_client_notes(const net_bitswap_client *c, const void *want_ud)
+{
+	for (const want *w = c->wants; w; w = w->next)
+		if (w->ud == want_ud) return w->why[0] ? w->why : NULL;
+	return NULL;
+}
+
 size_t net_bitswap_client_pending(const net_bitswap_client *c)
 {
 	size_t n = 0;
@@ -626,7 +633,7 @@ typedef struct intake {
 	int slot;
 	uint64_t now_ms;
 	bool offended;
-	char offence[256];
+	char offence[320];
 } intake;
 
 static void on_block(void *ud, const net_bitswap_block *b)
@@ -651,8 +658,8 @@ static void on_block(void *ud, const net_bitswap_block *b)
 		char t[2 * WOS_CID_BIN_MAX + 2];
 		cid_text(b->cid, b->cid_len, t, sizeof t);
 		in->offended = true;
-		snprintf(in->offence, sizeof in->offence, "sent %zu bytes whose CID is %s, which nobody asked for (dropped)",
-			 b->len, t);
+		snprintf(in->offence, sizeof in->offence,
+			 "sent a block that does not match any CID asked for (%zu bytes, CID %s): dropped", b->len, t);
 	}
 }
 

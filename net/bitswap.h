@@ -149,6 +149,9 @@ int net_bitswap_client_received(net_bitswap_client *c, void *peer, const uint8_t
  * timeout_ms, when set) to the next peer; call it now and then. */
 void net_bitswap_client_tick(net_bitswap_client *c, uint64_t now_ms);
 void net_bitswap_client_set_timeout(net_bitswap_client *c, uint64_t timeout_ms);
+/* What the peers did so far about a want not yet done (one line, as done's why
+ * gives it), or NULL when nothing yet: for a caller that gives up on it. */
+const char *net_bitswap_client_notes(const net_bitswap_client *c, const void *want_ud);
 /* Wants not yet done. */
 size_t net_bitswap_client_pending(const net_bitswap_client *c);
 

@@ -11,7 +11,8 @@ IPFS=$ROOT/tests/ipfs
 SEED00=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 SEED00_ID=12D3KooWA4Xop1JaT3MHxwYMkCepYsv4iPVopMXwCz5iHYdBfeSB
 
-# peer_start NAME ARGS...: starts peer.mjs ARGS in the background as peer NAME.  Its
+# peer_start NAME ARGS...: starts peer.mjs ARGS (or $PEER_SCRIPT ARGS: liar.mjs) in
+# the background as peer NAME.  Its
 # stdin is a FIFO held open by this shell (peer_stop closes it, which ends the peer);
 # its stderr goes to $TOP/NAME.err.  Sets PEER_JSON to its JSON line and PEER_PID.
 # Returns 1 when the peer ends (or LIMIT passes) before printing it.
@@ -20,7 +21,7 @@ peer_start() {
 	shift
 	mkfifo "$TOP/$name.in" "$TOP/$name.out"
 	timeout "$LIMIT" sleep 0 # fail early if coreutils timeout is missing
-	node "$IPFS/peer.mjs" "$@" <"$TOP/$name.in" >"$TOP/$name.out" 2>"$TOP/$name.err" &
+	node "$IPFS/${PEER_SCRIPT:-peer.mjs}" "$@" <"$TOP/$name.in" >"$TOP/$name.out" 2>"$TOP/$name.err" &
 	PEER_PID=$!
 	eval "PEER_PID_$name=$PEER_PID"
 	exec {fd_in}>"$TOP/$name.in"
