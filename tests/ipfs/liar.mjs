@@ -1,6 +1,6 @@
-// liar.mjs: a bitswap peer that lies, for tests of a hostile peer.
+// liar.mjs: a bitswap peer that lies (or stalls), for tests of a hostile peer.
 //
-//   node tests/ipfs/liar.mjs [--seed HEX64]
+//   node tests/ipfs/liar.mjs [--seed HEX64] [--stall]
 //
 // A libp2p node on 127.0.0.1 (TCP, Noise, yamux, identify: the packages node.mjs uses)
 // that speaks /ipfs/bitswap/1.2.0 itself, with no block store: every block wanted of
@@ -8,6 +8,9 @@
 // Block whose prefix is the wanted CID's (so it claims to be that block) and whose
 // data are other bytes, so their hash is not the CID's.  Helia itself cannot be made
 // to send wrong bytes, hence this peer.
+//
+// With --stall it answers nothing at all: it takes every want (and logs it) and sends
+// no block, no presence, no error, keeping the connection open, as a stuck peer would.
 //
 // It prints one JSON line on stdout, {"peerId":..,"multiaddrs":[..]}, and serves
 // until stdin closes or SIGTERM/SIGINT.  On stderr, one line per wantlist entry
@@ -27,14 +30,16 @@ const BITSWAP = '/ipfs/bitswap/1.2.0'
 const MAX_MESSAGE = 4 << 20
 
 function usage (why) {
-  process.stderr.write(`liar.mjs: ${why}\nusage: node liar.mjs [--seed HEX64]\n`)
+  process.stderr.write(`liar.mjs: ${why}\nusage: node liar.mjs [--seed HEX64] [--stall]\n`)
   process.exit(2)
 }
 
 let seed
+let stall = false
 const args = process.argv.slice(2)
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--seed') seed = args[++i] ?? usage('--seed needs a value')
+  else if (args[i] === '--stall') stall = true
   else usage(`unknown argument ${args[i]}`)
 }
 if (seed != null && !/^[0-9a-fA-F]{64}$/.test(seed)) usage(`seed must be 64 hex digits, got '${seed}'`)
@@ -151,7 +156,7 @@ async function answer (peer, wants) {
     process.stderr.write(`${w.cancel ? 'cancel' : 'want'} ${text}\n`)
     if (!w.cancel) lies.push([text, lieAbout(w.cid)])
   }
-  if (!lies.length) return
+  if (!lies.length || stall) return
   const stream = await libp2p.dialProtocol(peer, BITSWAP, { signal: AbortSignal.timeout(20000) })
   await stream.sink(lp.encode(lies.map(([, m]) => m)))
   for (const [text] of lies) process.stderr.write(`lied ${text}\n`)
