@@ -25,13 +25,6 @@ OUT='' ERR='' RC='' COUT='' CERR='' CRC=''
 PROVIDE_PID=''
 trap 'provide_stop; peer_stop A; rm -rf "$TOP"' EXIT
 
-wasmos() {
-	timeout "$LIMIT" "$WASMOS" "$@" >"$T/out" 2>"$T/err" </dev/null
-	RC=$?
-	OUT=$(cat "$T/out")
-	ERR=$(cat "$T/err")
-}
-
 fail() {
 	echo "  $*" >&2
 	echo "  exit status $RC; stdout: ${OUT:0:300}" >&2
@@ -54,10 +47,6 @@ run_test() {
 		echo "$1 FAIL"
 		failed=$((failed + 1))
 	fi
-}
-
-store_is_empty() {
-	[ -z "$(ls -A "$WASMOS_HOME/blocks" 2>/dev/null)" ]
 }
 
 # provide_start: `wasmos provide --listen /ip4/127.0.0.1/tcp/0` in the background,
@@ -234,8 +223,4 @@ test_provide_usage() {
 	[ "$RC" -eq 0 ] && [[ $OUT == *"usage: wasmos provide"* && $OUT == *bitswap* ]] || fail "provide --help"
 }
 
-for t in $(declare -F | awk '$3 ~ /^test_/ { print $3 }'); do
-	run_test "$t"
-done
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+run_tests

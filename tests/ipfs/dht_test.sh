@@ -110,8 +110,4 @@ test_no_provider_is_told() {
 		fail "want DontHave from B and no provider in the DHT"
 }
 
-for t in $(declare -F | awk '$3 ~ /^test_/ { print $3 }'); do
-	run_test "$t"
-done
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+run_tests

@@ -14,13 +14,14 @@ set -uo pipefail
 WASMOS=${1:?usage: gateway_test.sh path/to/wasmos}
 case $WASMOS in /*) ;; *) WASMOS=$PWD/$WASMOS ;; esac
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-IPFS=$ROOT/tests/ipfs
 LIMIT=60
 TOP=$(mktemp -d)
 passed=0
 failed=0
 OUT='' ERR='' RC=''
 GATEWAYS=''
+# shellcheck source=tests/ipfs/lib.sh
+. "$ROOT/tests/ipfs/lib.sh"
 
 # gateway_start NAME ARGS...: starts gateway.mjs ARGS as gateway NAME; its stdin is a
 # FIFO this shell holds open (closing it stops the gateway).  Sets GW_JSON to its JSON
@@ -66,14 +67,6 @@ json() {
 		process.stdout.write(typeof v === "string" ? v + "\n" : JSON.stringify(v) + "\n")' "$GW_JSON" "$1"
 }
 
-# Runs wasmos with the arguments (bounded by LIMIT); sets OUT, ERR and RC.
-wasmos() {
-	timeout "$LIMIT" "$WASMOS" "$@" >"$T/out" 2>"$T/err" </dev/null
-	RC=$?
-	OUT=$(cat "$T/out")
-	ERR=$(cat "$T/err")
-}
-
 fail() {
 	echo "  $*" >&2
 	echo "  exit status $RC; stdout: ${OUT:0:300}" >&2
@@ -93,10 +86,6 @@ run_test() {
 		echo "$1 FAIL"
 		failed=$((failed + 1))
 	fi
-}
-
-store_is_empty() {
-	[ -z "$(ls -A "$WASMOS_HOME/blocks" 2>/dev/null)" ]
 }
 
 # ---- the gateways ------------------------------------------------------------------------
@@ -365,8 +354,4 @@ test_progress_on_a_terminal() {
 		fail "want a progress line of 5 blocks and 3.0 MiB"
 }
 
-for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
-	run_test "$t"
-done
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+run_tests

@@ -102,8 +102,4 @@ test_missing_cid_fails_within_the_timeout() {
 	[ "$CRC" -eq 1 ] && [ -z "$COUT" ] && [[ $CERR == *abort* ]] || fail "want status 1, no output, an abort"
 }
 
-for t in $(declare -F | awk '$3 ~ /^test_/ { print $3 }'); do
-	run_test "$t"
-done
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+run_tests

@@ -22,13 +22,6 @@ OUT='' ERR='' RC='' LOG=''
 . "$ROOT/tests/ipfs/lib.sh"
 trap 'peer_stop L; peer_stop A; rm -rf "$TOP"' EXIT
 
-wasmos() {
-	timeout "$LIMIT" "$WASMOS" "$@" >"$T/out" 2>"$T/err" </dev/null
-	RC=$?
-	OUT=$(cat "$T/out")
-	ERR=$(cat "$T/err")
-}
-
 fail() {
 	echo "  $*" >&2
 	echo "  exit status $RC; stdout: ${OUT:0:300}" >&2
@@ -48,10 +41,6 @@ run_test() {
 		echo "$1 FAIL"
 		failed=$((failed + 1))
 	fi
-}
-
-store_is_empty() {
-	[ -z "$(ls -A "$WASMOS_HOME/blocks" 2>/dev/null)" ]
 }
 
 # liar_start [--stall]: a fresh liar (so its log holds one test's wants), in LIAR and
@@ -161,8 +150,4 @@ test_beside_helia_the_liar_gets_no_want_after_its_lie() {
 	[ -z "$after" ] || fail "the liar heard more after its lie: $after"
 }
 
-for t in $(declare -F | awk '$3 ~ /^test_/ { print $3 }'); do
-	run_test "$t"
-done
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+run_tests

@@ -63,3 +63,28 @@ client() {
 	CRC=$?
 	CERR=$(cat "$TOP/client.err")
 }
+
+# wasmos ARGS...: runs $WASMOS ARGS under LIMIT with empty stdin, its output in the
+# test's folder T; sets RC, OUT and ERR.  (p2p_test.sh has its own.)
+wasmos() {
+	timeout "$LIMIT" "$WASMOS" "$@" >"$T/out" 2>"$T/err" </dev/null
+	RC=$?
+	OUT=$(cat "$T/out")
+	ERR=$(cat "$T/err")
+}
+
+# store_is_empty: whether the test's store ($WASMOS_HOME) holds no block.
+store_is_empty() {
+	[ -z "$(ls -A "$WASMOS_HOME/blocks" 2>/dev/null)" ]
+}
+
+# run_tests: every test_ function of the script, through its own run_test (which counts
+# passed and failed), then the closing line; fails when a test failed.
+run_tests() {
+	local t
+	for t in $(declare -F | awk '$3 ~ /^test_/ { print $3 }'); do
+		run_test "$t"
+	done
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}

@@ -217,8 +217,4 @@ test_run_takes_the_network_flags() {
 	[ "$RC" -eq 64 ] && [[ $ERR == *"/p2p/PEERID"* ]] || fail "a --peer without /p2p/ is a usage error"
 }
 
-for t in $(declare -F | awk '$3 ~ /^test_/ { print $3 }'); do
-	run_test "$t"
-done
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+run_tests

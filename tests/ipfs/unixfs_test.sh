@@ -88,8 +88,4 @@ test_one_mib_and_a_byte_is_a_dag_pb_root_as_in_helia() { check_file 3 && [[ $(ou
 test_one_mib_and_123_bytes_matches_helia() { check_file 4; }
 test_three_mib_matches_helia() { check_file 5; }
 
-for t in $(declare -F | awk '$3 ~ /^test_/ { print $3 }'); do
-	run_test "$t"
-done
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+run_tests
